@@ -1,0 +1,32 @@
+# Tamaru: `make run` starts the app on its embedded default; `make test` runs the suite.
+# Both install what they need first (scripts/bootstrap.sh).
+
+VENV := .venv/bin
+PYTEST_ARGS ?=
+
+.PHONY: run test lint bootstrap-run bootstrap-test screenshot clean
+
+bootstrap-run:
+	@scripts/bootstrap.sh run
+
+bootstrap-test:
+	@scripts/bootstrap.sh test
+
+# Without a display (a server, CI) the window opens on a virtual X server.
+run: bootstrap-run
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then $(VENV)/tamaru; \
+	else echo "no display: running under Xvfb"; xvfb-run -a -s "-screen 0 1280x800x24" $(VENV)/tamaru; fi
+
+lint:
+	$(VENV)/ruff check .
+	$(VENV)/mypy loyalty
+	$(VENV)/lint-imports
+
+test: bootstrap-test lint
+	$(VENV)/pytest $(PYTEST_ARGS)
+
+screenshot: bootstrap-test
+	$(VENV)/python -m tests.support.screenshot docs/screenshots/counter.png
+
+clean:
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache

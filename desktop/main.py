@@ -1,0 +1,62 @@
+"""`tamaru`: start the counter application.
+
+With no HQ configured it starts the embedded HQ (SQLite, demo program and members) and
+uses simulated devices, so a fresh install runs as a complete demo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from desktop.settings import Settings, SettingsError, default_home
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="tamaru", description="Tamaru ポイントレジ")
+    p.add_argument("--home", type=Path, default=None,
+                   help="データと設定のフォルダ（既定: $TAMARU_HOME または ~/.local/share/tamaru）")
+    p.add_argument("--reader", help="カードリーダー（設定 devices.reader を上書き）")
+    p.add_argument("--printer", help="プリンター（設定 devices.printer を上書き）")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Qt is imported here, not at module level, so `tamaru --help` works without a display.
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from desktop.app import build_register
+    from desktop.bridge import QtBridge
+    from desktop.window import CounterWindow
+    from sync.events import EventBus
+
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("Tamaru")
+    try:
+        settings = Settings.load(args.home or default_home())
+        if args.reader:
+            settings.set("devices.reader", args.reader)
+        if args.printer:
+            settings.set("devices.printer", args.printer)
+        events = EventBus()
+        bridge = QtBridge(events)
+        register = build_register(settings, events=events)
+    except (SettingsError, ValueError, RuntimeError, OSError) as exc:
+        QMessageBox.critical(None, "Tamaru", f"起動できませんでした:\n{exc}")
+        print(f"tamaru: 起動できませんでした: {exc}", file=sys.stderr)
+        return 2
+    window = CounterWindow(register, bridge)
+    window.show()
+    register.start()
+    try:
+        return app.exec()
+    finally:
+        register.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""Every setting of the register, declared once with its type, default and meaning.
+
+Settings live in `<home>/config.toml`. The home folder comes from `TAMARU_HOME` or the
+platform's data folder, resolved when asked for, never at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str  # "section.name"
+    type: type
+    default: Any
+    description: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("hq.url", str, "", "HQ の URL。空なら組み込み HQ（SQLite）をこの PC で起動する"),
+    Setting("hq.token", str, "", "このレジの認証トークン（tamaru-hq provision で発行）"),
+    Setting("register.device_id", str, "R01", "レジ番号"),
+    Setting("register.store_id", str, "S001", "店舗コード"),
+    Setting("register.store_name", str, "たまる商店 本店", "レシートに印字する店舗名"),
+    Setting("devices.reader", str, "simulated",
+            "カードリーダー: simulated, pcsc（最初のリーダー）, pcsc:<リーダー名>"),
+    Setting("devices.printer", str, "simulated",
+            "プリンター: simulated, network:HOST[:PORT][?mode=kanji], file:/dev/usb/lp0"),
+    Setting("locale.timezone", str, "Asia/Tokyo", "タイムゾーン（IANA 名）"),
+    Setting("locale.language", str, "ja", "表示言語: ja または en"),
+    Setting("sync.interval_seconds", int, 15, "定期同期の間隔（秒）"),
+)
+_BY_KEY = {s.key: s for s in SETTINGS}
+
+
+class SettingsError(ValueError):
+    pass
+
+
+def default_home() -> Path:
+    env = os.environ.get("TAMARU_HOME")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "tamaru"
+
+
+class Settings:
+    def __init__(self, home: Path, values: dict[str, Any] | None = None) -> None:
+        self.home = home
+        self._values: dict[str, Any] = {}
+        for key, value in (values or {}).items():
+            self.set(key, value)
+
+    @classmethod
+    def load(cls, home: Path | None = None) -> Settings:
+        home = home or default_home()
+        path = home / "config.toml"
+        values: dict[str, Any] = {}
+        if path.exists():
+            try:
+                doc = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise SettingsError(f"{path}: 設定ファイルを読めません: {exc}") from exc
+            for section, table in doc.items():
+                if not isinstance(table, dict):
+                    raise SettingsError(f"{path}: [{section}] は表である必要があります")
+                for name, value in table.items():
+                    values[f"{section}.{name}"] = value
+        return cls(home, values)
+
+    def get(self, key: str) -> Any:
+        return self._values.get(key, _BY_KEY[key].default)
+
+    def set(self, key: str, value: Any) -> None:
+        setting = _BY_KEY.get(key)
+        if setting is None:
+            raise SettingsError(f"不明な設定です: {key}")
+        if isinstance(value, bool) or not isinstance(value, setting.type):
+            raise SettingsError(f"{key}: {setting.type.__name__} で指定してください（{value!r}）")
+        self._values[key] = value
+
+    def save(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        sections: dict[str, list[str]] = {}
+        for key, value in sorted(self._values.items()):
+            section, name = key.split(".", 1)
+            rendered = str(value) if isinstance(value, int) else _toml_str(value)
+            sections.setdefault(section, []).append(f"{name} = {rendered}")
+        text = "\n\n".join(f"[{sec}]\n" + "\n".join(lines) for sec, lines in sections.items())
+        path = self.home / "config.toml"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(text + "\n", encoding="utf-8")
+        os.chmod(tmp, 0o600)  # it holds the register token
+        tmp.replace(path)
+
+
+def _toml_str(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
