@@ -12,7 +12,7 @@ from loyalty.quote import quote_sale
 from sync.models import Base
 from sync.protocol import CardState, Change, MemberState, OpResult, PullResponse
 from sync.store import RegisterStore, StoreError
-from tests.sync.conftest import NOW, seed_page
+from tests.support.seed import NOW, seed_page
 
 
 def sell(store, amount, redeem=0, receipt=lambda f: {"no": f.receipt_no}):
