@@ -1,0 +1,1 @@
+"""Alembic migrations for the HQ database; `hq.db.migrate` runs them."""

@@ -1,0 +1,1 @@
+"""Alembic revisions of the HQ schema, oldest first."""

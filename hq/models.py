@@ -1,0 +1,217 @@
+"""The HQ database schema as SQLAlchemy 2 typed models.
+
+HQ owns the truth: the ledger, member balances, and the permanent table of every op a
+register ever sent. Alembic revisions under `hq/migrations/` create these tables; a change
+here needs a new revision.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    false,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Named constraints let Alembic's SQLite batch mode find and alter them later.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only aliases the rowid for a plain INTEGER primary key.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+SEQ_COUNTER_ID = 1
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC in Python.
+
+    PostgreSQL keeps `timestamptz`; SQLite has no time zone type, so the value is stored
+    as naive UTC and the zone is put back on the way out. Naive input is refused: a
+    naive time at HQ is a bug, not a local time to guess about.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: HQ stores timezone-aware times only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class Register(Base):
+    """A store register allowed to sync. Only the SHA-256 of its token is kept."""
+
+    __tablename__ = "registers"
+
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    store_id: Mapped[str] = mapped_column(String(64), index=True)
+    company_id: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Highest device_seq HQ has taken from this register; a new op at or below it means
+    # the register was restored from a backup and must re-register.
+    last_device_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Member(Base):
+    __tablename__ = "members"
+    __table_args__ = (CheckConstraint("status IN ('active', 'blocked')", name="status"),)
+
+    member_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_no: Mapped[str] = mapped_column(String(13), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    # Always equal to the sum of the member's ledger entries; kept here so a sale does
+    # not have to sum the whole history.
+    balance: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Card(Base):
+    __tablename__ = "cards"
+    __table_args__ = (CheckConstraint("status IN ('active', 'blocked')", name="status"),)
+
+    uid: Mapped[str] = mapped_column(String(20), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.member_id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProgramVersion(Base):
+    """A published program document. Versions are immutable once published."""
+
+    __tablename__ = "programs"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    toml: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OpRecord(Base):
+    """Every op HQ has decided on, kept for ever: the idempotency key is the ledger's own.
+
+    `result` is the answer given the first time, replayed on every retry.
+    """
+
+    __tablename__ = "ops"
+    __table_args__ = (
+        CheckConstraint("status IN ('applied', 'rejected')", name="status"),
+        Index("ix_ops_device_seq", "device_id", "device_seq"),
+    )
+
+    op_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("registers.device_id"))
+    device_seq: Mapped[int] = mapped_column(BigInteger)
+    store_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    result: Mapped[dict[str, Any]] = mapped_column()
+    # The op as received, for audit and later reports (settlement needs amount and store).
+    op: Mapped[dict[str, Any]] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LedgerEntry(Base):
+    """Append-only: a correction is a new entry, never an update."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (CheckConstraint("kind IN ('earn', 'redeem', 'adjust')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.member_id"), index=True)
+    op_id: Mapped[str | None] = mapped_column(ForeignKey("ops.op_id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    points: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FeedEntry(Base):
+    """The pull feed: which entity changed at which `server_seq`.
+
+    Only the newest row per entity is kept (like CouchDB's changes feed): a pull sends the
+    entity's current state, so an older row for the same entity would repeat it.
+    """
+
+    __tablename__ = "feed"
+    __table_args__ = (
+        CheckConstraint("kind IN ('member', 'card', 'program')", name="kind"),
+        UniqueConstraint("kind", "key", name="uq_feed_kind_key"),
+    )
+
+    server_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DeadLetter(Base):
+    """An op HQ refused for a business reason, kept for an operator to look at."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    op_id: Mapped[str] = mapped_column(String(36), index=True)
+    device_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(64))
+    op: Mapped[dict[str, Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SeqCounter(Base):
+    """One row holding the last `server_seq` handed out.
+
+    Taking the next value updates this row, which locks it until commit: transactions
+    that publish changes therefore commit in `server_seq` order, so a pull that has seen
+    seq N can never later miss a row below N that committed late.
+    """
+
+    __tablename__ = "seq_counter"
+    __table_args__ = (CheckConstraint(f"id = {SEQ_COUNTER_ID}", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(BigInteger)

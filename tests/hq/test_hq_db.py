@@ -1,0 +1,99 @@
+"""The HQ schema: migrations from an empty database, connection settings, stored times."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy.exc import StatementError
+from sqlalchemy.orm import Session
+
+from hq.db import SchemaError, current_revision, head_revision, make_engine, migrate, require_schema
+from hq.models import Base, Register, SeqCounter
+
+TABLES = {
+    "registers",
+    "members",
+    "cards",
+    "programs",
+    "ops",
+    "ledger_entries",
+    "feed",
+    "dead_letters",
+    "seq_counter",
+    "alembic_version",
+}
+
+
+def test_migrate_builds_the_schema_on_an_empty_database(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        with pytest.raises(SchemaError, match="no HQ schema"):
+            require_schema(engine)
+        migrate(db_url)
+        assert set(inspect(engine).get_table_names()) == TABLES
+        assert current_revision(engine) == head_revision()
+        require_schema(engine)
+        with Session(engine) as session:
+            assert session.scalars(select(SeqCounter)).one().value == 0
+        # Running it again is a no-op, not an error.
+        migrate(db_url)
+        assert current_revision(engine) == head_revision()
+        # The migration and the models agree on every column.
+        columns = {t: {c["name"] for c in inspect(engine).get_columns(t)} for t in TABLES - {"alembic_version"}}
+        assert columns == {t.name: {c.name for c in t.columns} for t in Base.metadata.sorted_tables}
+    finally:
+        engine.dispose()
+
+
+def test_times_come_back_timezone_aware_utc(engine: Engine) -> None:
+    tokyo = timezone(timedelta(hours=9))
+    made = datetime(2026, 11, 22, 9, 0, tzinfo=tokyo)
+    with Session(engine) as session, session.begin():
+        session.add(
+            Register(device_id="RX", store_id="S", company_id="C", token_hash="h", created_at=made)
+        )
+    with Session(engine) as session:
+        register = session.get(Register, "RX")
+        assert register is not None
+        assert register.created_at == made
+        assert register.created_at.tzinfo is not None
+        assert register.created_at.utcoffset() == timedelta(0)
+        assert register.created_at == datetime(2026, 11, 22, 0, 0, tzinfo=UTC)
+
+
+def test_naive_times_are_refused(engine: Engine) -> None:
+    with Session(engine) as session, pytest.raises(StatementError, match="naive datetime"):
+        session.add(
+            Register(
+                device_id="RX",
+                store_id="S",
+                company_id="C",
+                token_hash="h",
+                created_at=datetime(2026, 1, 1),
+            )
+        )
+        session.flush()
+
+
+def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hq.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert conn.execute(text("PRAGMA busy_timeout")).scalar_one() >= 1000
+            assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+    finally:
+        engine.dispose()
+
+
+def test_plain_postgresql_urls_use_psycopg() -> None:
+    engine = make_engine("postgresql://u:p@127.0.0.1:1/x")
+    assert engine.url.drivername == "postgresql+psycopg"
+    with pytest.raises(ValueError, match="unsupported database URL"):
+        make_engine("mysql://u@h/x")
