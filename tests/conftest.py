@@ -18,3 +18,7 @@ def _tamaru_home(tmp_path, monkeypatch):
     home = tmp_path / "home"
     monkeypatch.setenv("TAMARU_HOME", str(home))
     return home
+
+
+# One PostgreSQL cluster for the whole session, whichever folder asks for it first.
+pytest_plugins = ["tests.support.postgres"]

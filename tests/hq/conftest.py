@@ -13,7 +13,6 @@ from sqlalchemy import Engine
 from hq.app import create_app
 from hq.db import make_engine, migrate
 from tests.hq.hq_helpers import World, build_world
-from tests.support.postgres import postgres_cluster  # noqa: F401  (session fixture)
 
 _db_numbers = itertools.count(1)
 
