@@ -24,8 +24,25 @@ class ReaderError:
     reason: str  # a sentence for the cashier, Japanese
 
 
-CardEvent = CardPresented | CardRemoved | ReaderError
+@dataclass(frozen=True)
+class ReaderReady:
+    """The reader is connected and waiting for cards: when it starts, and after it came back.
+
+    Lets the counter clear a "reader not found" message without waiting for the next tap.
+    """
+
+    reader: str
+
+
+CardEvent = CardPresented | CardRemoved | ReaderError | ReaderReady
 CardCallback = Callable[[CardEvent], None]
+
+# What the cashier reads in a ReaderError. Shared by every reader so the counter can tell
+# the cases apart when it needs to (e.g. to keep the "touch again" prompt on screen).
+REASON_READER_NOT_FOUND = "カードリーダーが見つかりません"
+REASON_CARD_PULLED = "カードの読み取り中に離されました。もう一度タッチしてください"
+REASON_CARD_UNREADABLE = "このカードは読み取れません"
+REASON_READER_BUSY = "カードリーダーが他のアプリで使用中です"
 
 
 class CardReader(Protocol):
