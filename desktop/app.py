@@ -15,7 +15,7 @@ from desktop.embedded_hq import EmbeddedHQ
 from desktop.printing import PrintQueue
 from desktop.settings import Settings, SettingsError
 from devices.cards import CardReader
-from devices.printers import Printer, open_printer
+from devices.printers import Printer, SimulatedPrinter, open_printer
 from devices.registry import default_registry
 from sync.client import SyncClient
 from sync.events import EventBus
@@ -93,10 +93,9 @@ def build_register(settings: Settings, *, events: EventBus | None = None) -> Reg
         sync = SyncClient(store, worker, url, token, events=events)
         reader = default_registry().open_reader(settings.get("devices.reader"))
         printer = open_printer(settings.get("devices.printer"))
-        on_printed = getattr(printer, "on_printed", "absent")
-        if on_printed is None:
-            # The simulated printer shows its paper on screen.
-            printer.on_printed = lambda png: events.emit("receipt_image", png)  # type: ignore[attr-defined]
+        if isinstance(printer, SimulatedPrinter):
+            # The simulated printer's paper is shown on screen.
+            printer.on_printed = lambda png: events.emit("receipt_image", png)
         prints = PrintQueue(printer, store, worker, events)
         flow = CounterFlow(store, worker, events, tz=tz,
                            store_name=settings.get("register.store_name"))

@@ -23,18 +23,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Qt is imported here, not at module level, so `tamaru --help` works without a display.
-    from PySide6.QtWidgets import QApplication, QMessageBox
+class StartupError(Exception):
+    pass
+
+
+def create(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """Build the application, the register and its window (not yet started)."""
+    from PySide6.QtWidgets import QApplication
 
     from desktop.app import build_register
     from desktop.bridge import QtBridge
     from desktop.window import CounterWindow
     from sync.events import EventBus
 
-    app = QApplication(sys.argv[:1])
+    app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Tamaru")
     try:
         settings = Settings.load(args.home or default_home())
@@ -46,14 +48,28 @@ def main(argv: list[str] | None = None) -> int:
         bridge = QtBridge(events)
         register = build_register(settings, events=events)
     except (SettingsError, ValueError, RuntimeError, OSError) as exc:
-        QMessageBox.critical(None, "Tamaru", f"起動できませんでした:\n{exc}")
-        print(f"tamaru: 起動できませんでした: {exc}", file=sys.stderr)
-        return 2
+        raise StartupError(str(exc)) from exc
     window = CounterWindow(register, bridge)
+    return app, register, window
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Qt is imported here, not at module level, so `tamaru --help` works without a display.
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    try:
+        app, register, window = create(args)
+    except StartupError as exc:
+        _ = QApplication.instance() or QApplication(sys.argv[:1])
+        print(f"tamaru: 起動できませんでした: {exc}", file=sys.stderr)
+        QMessageBox.critical(None, "Tamaru", f"起動できませんでした:\n{exc}")
+        return 2
     window.show()
     register.start()
     try:
-        return app.exec()
+        return int(app.exec())
     finally:
         register.stop()
 

@@ -88,7 +88,8 @@ class CounterWindow(QMainWindow):
         bar = QHBoxLayout()
         bar.addWidget(_label("Tamaru たまるポイント", "title"))
         s = self.register.settings
-        bar.addWidget(_label(f"{s.get('register.store_name')}　レジ {s.get('register.device_id')}"))
+        where = QLabel(f"{s.get('register.store_name')}　レジ {s.get('register.device_id')}")
+        bar.addWidget(where)
         bar.addStretch(1)
         self.queue_label = _label("")
         bar.addWidget(self.queue_label)

@@ -20,5 +20,5 @@ def _tamaru_home(tmp_path, monkeypatch):
     return home
 
 
-# One PostgreSQL cluster for the whole session, whichever folder asks for it first.
-pytest_plugins = ["tests.support.postgres"]
+# One PostgreSQL cluster and one pcscd for the whole session, whichever folder asks first.
+pytest_plugins = ["tests.support.postgres", "tests.support.pcscd_fixtures"]
