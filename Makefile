@@ -25,8 +25,9 @@ lint:
 test: bootstrap-test lint
 	$(VENV)/pytest $(PYTEST_ARGS)
 
+# The counter screen after a simulated tap and sale, for docs/screenshots/.
 screenshot: bootstrap-test
-	$(VENV)/python -m tests.support.screenshot docs/screenshots/counter.png
+	xvfb-run -a -s "-screen 0 1280x800x24" $(VENV)/python -m tests.support.screenshot docs/screenshots/counter.png
 
 clean:
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache

@@ -54,7 +54,9 @@ class MemberView:
 
     @property
     def masked_no(self) -> str:
-        return "※" * max(0, len(self.member_no) - 4) + self.member_no[-4:]
+        # The last four digits are enough to confirm the member; the rest stays off
+        # screens and receipts.
+        return "…" + self.member_no[-4:]
 
 
 @dataclass(frozen=True)

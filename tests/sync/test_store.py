@@ -38,7 +38,7 @@ def test_migrations_match_models(tmp_path):
 
 def test_card_lookup(store):
     m = store.member_by_card("04a1b2c3d4e5f6")
-    assert (m.display_name, m.balance, m.masked_no) == ("山田 花子", 500, "※※※※※※※※※0017")
+    assert (m.display_name, m.balance, m.masked_no) == ("山田 花子", 500, "…0017")
     with pytest.raises(StoreError, match="登録されていないカード"):
         store.member_by_card("FFFF")
 
