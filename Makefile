@@ -4,7 +4,7 @@
 VENV := .venv/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bootstrap-run bootstrap-test screenshot clean
+.PHONY: run test lint bench bootstrap-run bootstrap-test screenshot clean
 
 bootstrap-run:
 	@scripts/bootstrap.sh run
@@ -24,6 +24,10 @@ lint:
 
 test: bootstrap-test lint
 	$(VENV)/pytest $(PYTEST_ARGS)
+
+# Every benchmark in bench/, written to docs/benchmarks.md.
+bench: bootstrap-test
+	$(VENV)/python -m bench
 
 # The counter screen after a simulated tap and sale, for docs/screenshots/.
 screenshot: bootstrap-test
