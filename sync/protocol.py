@@ -76,14 +76,33 @@ class PushResponse(_Strict):
     results: list[OpResult]
 
 
+class LotSummary(_Strict):
+    """Points of one kind that expire on one day, as the counter and receipt show them."""
+
+    kind: Literal["normal", "limited"]
+    points: int
+    expires_at: AwareDatetime | None = None
+
+
 class MemberState(_Strict):
-    """What a register caches of a member: only what the counter needs."""
+    """What a register caches of a member: only what the counter needs.
+
+    No full phone number and no birth date: the counter shows a masked phone, searches by
+    a keyed hash of the number, and only needs the birth month for birthday offers.
+    """
 
     member_id: str
     member_no: str
     display_name: str
     status: Literal["active", "blocked"]
     balance: int
+    kana: str = ""
+    rank: str = ""
+    birth_month: int | None = Field(default=None, ge=1, le=12)
+    phone_masked: str | None = None
+    phone_hash: str | None = None
+    debt: int = Field(default=0, ge=0)
+    lots: list[LotSummary] = Field(default_factory=list)
 
 
 class CardState(_Strict):
