@@ -1,8 +1,10 @@
 """The sync client: pushes the outbox to HQ and pulls HQ's changes, on its own thread.
 
 Transport failures and 5xx answers leave ops queued, to be resent unchanged (HQ
-recognises them by op_id). A refusal of the whole request (401/403) stops sync and is
-announced, because retrying cannot fix it.
+recognises them by op_id). A refusal of the whole request (401/403) stops pushing until
+someone fixes the register's credentials, because retrying cannot help. The batch size
+adapts: it grows while HQ answers quickly and halves after a timeout or 5xx, so a
+register coming back from a long outage neither trickles nor times out.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -23,6 +27,10 @@ from sync.worker import StoreWorker
 
 log = logging.getLogger(__name__)
 
+MIN_BATCH = 1
+FAST_ROUND_S = 1.0  # a push answered faster than this lets the batch grow
+MAX_BACKOFF_S = 300.0
+
 
 class SyncError(Exception):
     """A sync round that failed; `retry` says whether trying again later can help."""
@@ -34,21 +42,31 @@ class SyncError(Exception):
 
 @dataclass(frozen=True)
 class PushSummary:
-    sent: int
-    applied: int
-    duplicate: int
-    rejected: int
-    parked: int
+    sent: int = 0
+    applied: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    parked: int = 0
+
+    def __add__(self, other: PushSummary) -> PushSummary:
+        return PushSummary(*(getattr(self, f) + getattr(other, f) for f in
+                             ("sent", "applied", "duplicate", "rejected", "parked")))
 
 
 def check_hq_url(url: str) -> str:
     """Plain HTTP only to a loopback HQ: a register token must not cross a network in clear."""
     parts = urlsplit(url)
-    if parts.scheme == "https":
+    if parts.scheme == "https" and parts.hostname:
         return url.rstrip("/")
     if parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1"):
         return url.rstrip("/")
     raise ValueError(f"HQ の URL は https:// で指定してください（{url}）")
+
+
+def backoff_delay(failures: int, rng: random.Random) -> float:
+    """Exponential backoff with full jitter: registers back from one outage spread out."""
+    ceiling = min(MAX_BACKOFF_S, 2.0 ** min(failures, 10))
+    return rng.uniform(ceiling / 2, ceiling)
 
 
 class SyncClient:
@@ -63,29 +81,42 @@ class SyncClient:
         transport: httpx.BaseTransport | None = None,
         batch_size: int = 100,
         timeout: float = 10.0,
+        ca_file: Path | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         self.store = store
         self.worker = worker
         self.events = events or EventBus()
-        self.batch_size = min(batch_size, MAX_PUSH_BATCH)
+        self.batch_size = max(MIN_BATCH, min(batch_size, MAX_PUSH_BATCH))
+        self.rng = rng or random.Random()
+        # A private CA (a chain's own HQ certificate) is trusted in addition to nothing
+        # else: verification is never switched off.
+        verify: str | bool = str(ca_file) if ca_file else True
         self._http = httpx.Client(
             base_url=check_hq_url(base_url),
             headers={"Authorization": f"Bearer {token}"},
             timeout=timeout,
             transport=transport,
+            verify=verify,
         )
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._rounds = 0
         self.online: bool | None = None
+        self.failures = 0
+        self.last_sync_at: float | None = None
 
     # -- one round ------------------------------------------------------------------
 
     def _request(self, method: str, path: str, **kw: object) -> httpx.Response:
         try:
             resp = self._http.request(method, path, **kw)  # type: ignore[arg-type]
+        except httpx.TimeoutException as exc:
+            raise SyncError("HQ の応答がタイムアウトしました", retry=True) from exc
         except httpx.HTTPError as exc:
-            raise SyncError(f"HQ に接続できません: {type(exc).__name__}", retry=True) from exc
+            # The exception text can carry the URL but never our headers; keep it short.
+            raise SyncError(f"HQ に接続できません（{type(exc).__name__}）", retry=True) from exc
         if resp.status_code >= 500:
             raise SyncError(f"HQ がエラーを返しました（{resp.status_code}）", retry=True)
         if resp.status_code in (401, 403):
@@ -97,10 +128,11 @@ class SyncClient:
     def push_once(self) -> PushSummary:
         ops = self.store.pending_ops(self.batch_size)
         if not ops:
-            return PushSummary(0, 0, 0, 0, 0)
+            return PushSummary()
         ids = [op.op_id for op in ops]
         self.worker.call(self.store.mark_sent, ids)
         body = PushRequest(ops=ops).model_dump(mode="json")
+        started = time.monotonic()
         try:
             resp = self._request("POST", "/v1/sync/push", json=body)
             parsed = PushResponse.model_validate_json(resp.content)
@@ -109,25 +141,42 @@ class SyncClient:
             raise SyncError("HQ の応答を読めません", retry=True) from exc
         except SyncError as exc:
             self.worker.call(self.store.record_push_error, ids, str(exc))
+            if exc.retry:
+                self.batch_size = max(MIN_BATCH, self.batch_size // 2)
             raise
-        answered = {r.op_id for r in parsed.results}
-        if answered != set(ids):
+        if time.monotonic() - started < FAST_ROUND_S:
+            self.batch_size = min(MAX_PUSH_BATCH, self.batch_size * 2)
+        sent = set(ids)
+        results = [r for r in parsed.results if r.op_id in sent]
+        missing = sent - {r.op_id for r in results}
+        if missing:
             # Keep what was answered; the rest stays queued and goes again.
-            self.worker.call(self.store.record_push_error, sorted(set(ids) - answered),
+            self.worker.call(self.store.record_push_error, sorted(missing),
                              "HQ の応答に含まれていません")
-        self.worker.call(self.store.record_push_results,
-                         [r for r in parsed.results if r.op_id in set(ids)])
+        self.worker.call(self.store.record_push_results, results)
         count = {s: 0 for s in ("applied", "duplicate", "rejected", "parked")}
-        for r in parsed.results:
+        for r in results:
             count[r.status] += 1
             if r.status == "rejected":
                 self.events.emit("op_rejected", r.op_id, r.reason)
         return PushSummary(len(ops), count["applied"], count["duplicate"],
                            count["rejected"], count["parked"])
 
-    def pull_once(self, *, max_pages: int = 100) -> int:
+    def push_all(self, *, max_rounds: int = 1000) -> PushSummary:
+        """Push until the queue is empty (bounded; a huge backlog continues next round)."""
+        total = PushSummary()
+        for _ in range(max_rounds):
+            s = self.push_once()
+            total = total + s
+            if s.sent == 0 or not self.store.pending_ops(1):
+                break
+            self.events.emit("push_progress", total.sent, self.store.outbox_counts())
+        return total
+
+    def pull_once(self, *, max_pages: int = 1000) -> int:
         """Pull until HQ has nothing more (bounded), one transaction per page."""
         total = 0
+        first_run = self.store.pull_cursor() == 0
         for _ in range(max_pages):
             resp = self._request("GET", "/v1/sync/pull",
                                  params={"cursor": self.store.pull_cursor()})
@@ -135,29 +184,32 @@ class SyncClient:
                 page = PullResponse.model_validate_json(resp.content)
             except ValidationError as exc:
                 raise SyncError("HQ の応答を読めません", retry=True) from exc
+            if page.cursor < self.store.pull_cursor():
+                # An HQ restored from an old backup, or a different HQ: do not go back.
+                raise SyncError("HQ のカーソルが巻き戻りました。管理者に連絡してください",
+                                retry=False)
             total += self.worker.call(self.store.apply_pull, page)
+            if first_run:
+                self.events.emit("bootstrap_progress", total, page.has_more)
             if not page.has_more:
                 break
         return total
 
     def sync_once(self) -> tuple[PushSummary, int]:
         """Push everything queued, then pull. Announces online/offline and progress."""
+        self._rounds += 1
         try:
-            summaries = []
-            for _ in range(1000):  # bounded: a huge backlog is finished on the next round
-                s = self.push_once()
-                summaries.append(s)
-                if s.sent < self.batch_size:
-                    break
+            pushed = self.push_all()
             pulled = self.pull_once()
         except SyncError as exc:
+            self.failures += 1
             self._set_online(False, str(exc))
             raise
+        self.failures = 0
+        self.last_sync_at = time.time()
         self._set_online(True, "")
-        total = PushSummary(*(sum(getattr(s, f) for s in summaries)
-                              for f in ("sent", "applied", "duplicate", "rejected", "parked")))
-        self.events.emit("synced", total, pulled)
-        return total, pulled
+        self.events.emit("synced", pushed, pulled)
+        return pushed, pulled
 
     def _set_online(self, online: bool, reason: str) -> None:
         if self.online != online:
@@ -178,21 +230,16 @@ class SyncClient:
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
-            self._thread.join(timeout=15)
+            self._thread.join(timeout=30)
         self._http.close()
 
     def _run(self, interval: float) -> None:
-        failures = 0
         while not self._stop.is_set():
             try:
                 self.sync_once()
-                failures = 0
                 delay = interval
             except SyncError as exc:
-                failures += 1
-                # Back off with jitter so registers coming back after an outage do not
-                # all hit HQ in the same second.
-                delay = min(300.0, 2.0 ** min(failures, 8)) * random.uniform(0.5, 1.0)
+                delay = backoff_delay(self.failures, self.rng)
                 log.warning("sync failed (%s); next try in %.0f s", exc, delay)
             except Exception:
                 log.exception("sync round crashed")
