@@ -4,7 +4,7 @@
 VENV := .venv/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench bootstrap-run bootstrap-test screenshot clean
+.PHONY: run test lint bench chaos bootstrap-run bootstrap-test screenshot clean
 
 bootstrap-run:
 	@scripts/bootstrap.sh run
@@ -24,6 +24,12 @@ lint:
 
 test: bootstrap-test lint
 	$(VENV)/pytest $(PYTEST_ARGS)
+
+# A long seeded chaos run of the sync engine: make chaos SEEDS="1 2 3" OPS=500
+SEEDS ?= 1 2 3 4 5 6 7 8
+OPS ?= 400
+chaos: bootstrap-test
+	TAMARU_CHAOS_SEEDS="$(SEEDS)" TAMARU_CHAOS_OPS=$(OPS) $(VENV)/pytest -s tests/reliability/test_chaos.py
 
 # Every benchmark in bench/, written to docs/benchmarks.md.
 bench: bootstrap-test

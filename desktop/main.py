@@ -7,7 +7,6 @@ uses simulated devices, so a fresh install runs as a complete demo.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
@@ -20,6 +19,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="データと設定のフォルダ（既定: $TAMARU_HOME または ~/.local/share/tamaru）")
     p.add_argument("--reader", help="カードリーダー（設定 devices.reader を上書き）")
     p.add_argument("--printer", help="プリンター（設定 devices.printer を上書き）")
+    p.add_argument("--diagnostics", nargs="?", const="", metavar="ZIP",
+                   help="サポート用の診断ファイル（個人情報・秘密情報なし）を書き出して終了")
     return p.parse_args(argv)
 
 
@@ -55,7 +56,21 @@ def create(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    home = args.home or default_home()
+    if args.diagnostics is not None:
+        from desktop.diagnostics import write_bundle
+
+        try:
+            settings = Settings.load(home)
+        except SettingsError as exc:
+            print(f"tamaru: {exc}", file=sys.stderr)
+            return 2
+        path = write_bundle(settings, Path(args.diagnostics) if args.diagnostics else None)
+        print(path)
+        return 0
+    from desktop.logs import setup_logging
+
+    setup_logging(home)
     # Qt is imported here, not at module level, so `tamaru --help` works without a display.
     from PySide6.QtWidgets import QApplication, QMessageBox
 
