@@ -14,8 +14,8 @@ from sqlalchemy import create_engine, text
 
 from desktop.receipts import build_sale_receipt, receipt_to_dict
 from hq.db import make_engine
-from hq.directory import provision_register
 from hq.demo import run_demo
+from hq.directory import provision_register
 from loyalty.quote import quote_sale
 from sync.client import SyncClient, SyncError
 from sync.store import RegisterStore

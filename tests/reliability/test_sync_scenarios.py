@@ -17,6 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from sync.client import SyncError
 from sync.protocol import PushResponse
 from tests.reliability.harness import MEMBERS, Register, new_hq_db, reconcile, register_token
 from tests.support.faulty import Faults, FaultyTransport
@@ -121,7 +122,7 @@ def test_3_lost_request_is_retried_and_applied_once(hq, make_register):
     transport = FaultyTransport(seed=3, faults=Faults(drop_request=1.0, paths=("/v1/sync/push",)))
     reg = make_register(transport=transport)
     op_id = reg.sell("M0000001", 1500)
-    with pytest.raises(Exception):
+    with pytest.raises(SyncError):
         reg.client.sync_once()
     assert reg.store.op_state(op_id) == "queued"
     transport.enabled = False
@@ -136,7 +137,7 @@ def test_4_lost_response_gets_duplicate_with_original_result(hq, make_register):
     transport = FaultyTransport(seed=4, faults=Faults(drop_response=1.0, paths=("/v1/sync/push",)))
     reg = make_register(transport=transport)
     op_id = reg.sell("M0000001", 2000)
-    with pytest.raises(Exception):
+    with pytest.raises(SyncError):
         reg.client.sync_once()
     # HQ applied it; the register does not know
     assert hq_count(db_url, "SELECT count(*) FROM ops WHERE op_id = :o", o=op_id) == 1
@@ -239,7 +240,7 @@ def test_10_outage_of_days_thousands_of_ops_drain_once_in_order(hq, make_registe
         for reg in regs:
             reg.sell(MEMBERS[i % 5], 100 + (i % 900), when=NOW + timedelta(minutes=i * 3))
     for reg in regs:
-        with pytest.raises(Exception):
+        with pytest.raises(SyncError):
             reg.client.sync_once()
     proc.start()
     for reg in regs:
@@ -285,7 +286,7 @@ def test_14_pull_cut_off_halfway_does_not_advance_the_cursor(hq, make_register, 
     cut = Register(reg.path.with_name("cut.db"), "R03", proc.url, register_token(db_url, "R03"),
                    transport=transport)
     try:
-        with pytest.raises(Exception):
+        with pytest.raises(SyncError):
             cut.client.pull_once()
         assert cut.store.pull_cursor() == 0
         transport.enabled = False
