@@ -1,25 +1,45 @@
 """The program file: one versioned TOML document that says how points are earned and used.
 
-Parsing is strict: every problem names the field and what is wrong with it, so an HQ
-operator uploading a program sees exactly what to fix.
+Parsing is strict: every problem names the field and what is wrong with it, and unknown
+fields are refused, so an HQ operator uploading a program sees exactly what to fix and
+a register never quotes with a rule it does not understand. `docs/program.md` is the
+reference for every field.
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timezone
 from enum import Enum
-from typing import Any
 
+from loyalty import _fields as f
+from loyalty._fields import ProgramError
+from loyalty.campaigns import Campaign, Stacking, parse_campaign, parse_stacking
+from loyalty.dates import JST, parse_utc_offset
+from loyalty.expiry import ExpiryPolicy, parse_expiry
+from loyalty.ranks import Ranking, parse_ranking
 
-class ProgramError(ValueError):
-    """A program document that cannot be used; the message names the field."""
+__all__ = ["EarnRule", "Program", "ProgramError", "RedeemRule", "Rounding", "RoundPer",
+           "TaxBasis", "parse_program"]
+
+CATEGORY = r"[A-Za-z0-9_.-]{1,32}"
 
 
 class Rounding(Enum):
     FLOOR = "floor"
-    ROUND = "round"
+    ROUND = "round"  # half up, as Japanese programs round: 0.5 → 1
     CEIL = "ceil"
+
+
+class RoundPer(Enum):
+    SALE = "sale"  # round the whole sale once (¥250 + ¥250 at 1 pt/¥100 → 5 pt)
+    LINE = "line"  # round each line, then add (¥250 + ¥250 → 2 + 2 = 4 pt)
+
+
+class TaxBasis(Enum):
+    INCLUDED = "included"  # points on the price the member paid (税込)
+    EXCLUDED = "excluded"  # points on the price before consumption tax (税抜)
 
 
 @dataclass(frozen=True)
@@ -29,12 +49,21 @@ class EarnRule:
     points: int
     per_yen: int
     rounding: Rounding
+    round_per: RoundPer = RoundPer.SALE
+    tax: TaxBasis = TaxBasis.INCLUDED
+    exclude_categories: frozenset[str] = frozenset()
+    # Points are not money the member spent: by default, the part paid with them earns nothing.
+    earn_on_points_paid: bool = False
 
 
 @dataclass(frozen=True)
 class RedeemRule:
     unit: int
     minimum: int
+    max_per_sale: int | None = None
+    # Per member, while the register cannot reach HQ to take a hold.
+    offline_cap: int | None = None
+    exclude_categories: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -45,34 +74,64 @@ class Program:
     earn: EarnRule
     redeem: RedeemRule
     receipt_footer: str
+    tz: timezone = JST
+    expiry: ExpiryPolicy = field(default_factory=ExpiryPolicy)
+    ranking: Ranking = field(default_factory=lambda: Ranking(ranks=()))
+    campaigns: tuple[Campaign, ...] = ()
+    stacking: Stacking = field(default_factory=Stacking)
+
+    def campaign(self, campaign_id: str) -> Campaign | None:
+        return next((c for c in self.campaigns if c.id == campaign_id), None)
 
 
-def _section(doc: dict[str, Any], name: str) -> dict[str, Any]:
-    value = doc.get(name)
-    if not isinstance(value, dict):
-        raise ProgramError(f"[{name}]: missing section")
-    return value
+_TOP = {"program", "earn", "redeem", "expiry", "ranking", "ranks", "campaigns", "stacking",
+        "receipt"}
 
 
-def _int(section: dict[str, Any], where: str, key: str, *, minimum: int, default: int | None = None) -> int:
-    value = section.get(key, default)
-    if value is None:
-        raise ProgramError(f"{where}.{key}: required")
-    # bool is an int in Python; a program saying `unit = true` is a mistake, not 1.
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ProgramError(f"{where}.{key}: must be an integer, got {value!r}")
-    if value < minimum:
-        raise ProgramError(f"{where}.{key}: must be at least {minimum}, got {value}")
-    return value
+def _earn(t: f.Table) -> EarnRule:
+    f.no_unknown_keys(t, "earn", {"points", "per_yen", "rounding", "round_per", "tax",
+                                  "exclude_categories", "earn_on_points_paid"})
+    return EarnRule(
+        points=f.integer(t, "earn", "points", minimum=0, maximum=1000),
+        per_yen=f.integer(t, "earn", "per_yen", minimum=1, maximum=1_000_000),
+        rounding=f.choice(t, "earn", "rounding", Rounding, default=Rounding.FLOOR),
+        round_per=f.choice(t, "earn", "round_per", RoundPer, default=RoundPer.SALE),
+        tax=f.choice(t, "earn", "tax", TaxBasis, default=TaxBasis.INCLUDED),
+        exclude_categories=frozenset(f.strings(t, "earn", "exclude_categories", pattern=CATEGORY)),
+        earn_on_points_paid=f.boolean(t, "earn", "earn_on_points_paid", default=False),
+    )
 
 
-def _str(section: dict[str, Any], where: str, key: str, *, default: str | None = None) -> str:
-    value = section.get(key, default)
-    if value is None:
-        raise ProgramError(f"{where}.{key}: required")
-    if not isinstance(value, str):
-        raise ProgramError(f"{where}.{key}: must be a string, got {value!r}")
-    return value
+def _redeem(t: f.Table) -> RedeemRule:
+    f.no_unknown_keys(t, "redeem", {"unit", "minimum", "max_per_sale", "offline_cap",
+                                    "exclude_categories"})
+    rule = RedeemRule(
+        unit=f.integer(t, "redeem", "unit", minimum=1, maximum=100_000, default=1),
+        minimum=f.integer(t, "redeem", "minimum", minimum=0, default=1),
+        max_per_sale=f.optional_integer(t, "redeem", "max_per_sale", minimum=1),
+        offline_cap=f.optional_integer(t, "redeem", "offline_cap", minimum=0),
+        exclude_categories=frozenset(f.strings(t, "redeem", "exclude_categories",
+                                               pattern=CATEGORY)),
+    )
+    if rule.max_per_sale is not None and rule.max_per_sale < max(rule.minimum, rule.unit):
+        raise ProgramError(f"redeem.max_per_sale: {rule.max_per_sale} is below the minimum "
+                           f"redemption; nothing could ever be redeemed")
+    return rule
+
+
+def _check_campaigns(campaigns: list[Campaign], ranking: Ranking, earn: EarnRule) -> None:
+    seen: set[str] = set()
+    codes = {r.code for r in ranking.ranks}
+    for i, c in enumerate(campaigns):
+        where = f"campaigns[{i}]"
+        if c.id in seen:
+            raise ProgramError(f"{where}.id: {c.id!r} is used twice")
+        seen.add(c.id)
+        for code in sorted(c.ranks - codes):
+            raise ProgramError(f"{where}.ranks: {code!r} is not a rank of this program")
+        for cat in sorted(c.categories & earn.exclude_categories):
+            raise ProgramError(f"{where}.categories: {cat!r} never earns points "
+                               f"(earn.exclude_categories), so this campaign could not apply")
 
 
 def parse_program(text: str) -> Program:
@@ -81,32 +140,34 @@ def parse_program(text: str) -> Program:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProgramError(f"not valid TOML: {exc}") from exc
-    prog = _section(doc, "program")
-    earn = _section(doc, "earn")
-    redeem = doc.get("redeem", {})
-    if not isinstance(redeem, dict):
-        raise ProgramError("[redeem]: must be a table")
-    rounding_name = _str(earn, "earn", "rounding", default="floor")
+    prog = f.table(doc, "", "program", required=True)
+    earn_table = f.table(doc, "", "earn", required=True)
+    unknown = sorted(set(doc) - _TOP)
+    if unknown:
+        raise ProgramError(f"[{unknown[0]}]: unknown section (known: {', '.join(sorted(_TOP))})")
+    f.no_unknown_keys(prog, "program", {"version", "name", "company_id", "utc_offset"})
+    offset = f.string(prog, "program", "utc_offset", default="+09:00")
     try:
-        rounding = Rounding(rounding_name)
-    except ValueError:
-        allowed = ", ".join(r.value for r in Rounding)
-        raise ProgramError(f"earn.rounding: must be one of {allowed}, got {rounding_name!r}") from None
-    receipt = doc.get("receipt", {})
-    if not isinstance(receipt, dict):
-        raise ProgramError("[receipt]: must be a table")
+        tz = parse_utc_offset(offset)
+    except ValueError as exc:
+        raise ProgramError(f"program.utc_offset: {exc}") from None
+    earn = _earn(earn_table)
+    receipt = f.table(doc, "", "receipt")
+    f.no_unknown_keys(receipt, "receipt", {"footer"})
+    ranking = parse_ranking(f.table(doc, "", "ranking"), f.tables(doc, "ranks"))
+    campaigns = [parse_campaign(t, f"campaigns[{i}]")
+                 for i, t in enumerate(f.tables(doc, "campaigns"))]
+    _check_campaigns(campaigns, ranking, earn)
     return Program(
-        version=_int(prog, "program", "version", minimum=1),
-        name=_str(prog, "program", "name"),
-        company_id=_str(prog, "program", "company_id"),
-        earn=EarnRule(
-            points=_int(earn, "earn", "points", minimum=0),
-            per_yen=_int(earn, "earn", "per_yen", minimum=1),
-            rounding=rounding,
-        ),
-        redeem=RedeemRule(
-            unit=_int(redeem, "redeem", "unit", minimum=1, default=1),
-            minimum=_int(redeem, "redeem", "minimum", minimum=0, default=1),
-        ),
-        receipt_footer=_str(receipt, "receipt", "footer", default=""),
+        version=f.integer(prog, "program", "version", minimum=1),
+        name=f.string(prog, "program", "name"),
+        company_id=f.string(prog, "program", "company_id", pattern=r"[A-Za-z0-9_-]{1,32}"),
+        earn=earn,
+        redeem=_redeem(f.table(doc, "", "redeem")),
+        receipt_footer=f.string(receipt, "receipt", "footer", default=""),
+        tz=tz,
+        expiry=parse_expiry(f.table(doc, "", "expiry"), tz),
+        ranking=ranking,
+        campaigns=tuple(campaigns),
+        stacking=parse_stacking(f.table(doc, "", "stacking")),
     )
