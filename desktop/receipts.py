@@ -23,8 +23,9 @@ def pts(points: int) -> str:
 
 
 def receipt_qr(receipt_no: str) -> str:
-    # Upper case, digits and ":-" only: QR alphanumeric mode, which a keyboard-wedge
-    # scanner types the same on any keyboard layout.
+    # Upper case, digits and ":-" only: QR alphanumeric mode keeps the code small, and
+    # the scan parser repairs what a keyboard layout or IME changes (":" differs between
+    # US and JIS layouts; an IME may turn characters full width).
     return f"TR:{receipt_no}".upper()
 
 
