@@ -1,81 +1,100 @@
-"""The HQ web application: health, push and pull (sync protocol v1).
+"""The HQ web application: health, push and pull (sync protocol v1), and the other routes.
 
 Handlers are plain `def` functions: FastAPI runs them on its thread pool, where the
-synchronous SQLAlchemy sessions belong. Every refusal carries a `detail` sentence.
+synchronous SQLAlchemy sessions belong. Every refusal carries a `detail` sentence
+(`hq.deps`). Register-facing routes live in `hq.api`, the admin API in `hq.admin`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, status
-from sqlalchemy import Engine
+from fastapi import FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
-from hq.auth import AuthError, RegisterIdentity, authenticate, bearer_token
+from hq import admin, api, holds
+from hq.auth import ForbiddenError
 from hq.db import make_engine, read_only
+from hq.deps import MAX_ID, REFUSALS, CurrentRegister, engine_of, install_error_handlers
+from hq.errors import DirectoryError
 from hq.feed import DEFAULT_PULL_LIMIT, pull
 from hq.ingest import ForeignOpError, Ingestor
 from sync.protocol import MAX_PULL_LIMIT, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse
 
-
-def _engine(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
+log = logging.getLogger(__name__)
+HOLD_SWEEP_INTERVAL_S = 30.0
 
 
-def _register(
-    request: Request, authorization: Annotated[str | None, Header()] = None
-) -> RegisterIdentity:
-    try:
-        return authenticate(_engine(request), bearer_token(authorization))
-    except AuthError as exc:
-        raise HTTPException(
-            status_code=status.HTTP_401_UNAUTHORIZED,
-            detail=str(exc),
-            headers={"WWW-Authenticate": "Bearer"},
-        ) from None
+async def _sweep_holds_forever(app: FastAPI, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await run_in_threadpool(holds.sweep, app.state.engine)
+        except Exception:  # a failed sweep is retried next round; reads check expiry anyway
+            log.exception("hold sweep failed")
 
 
-CurrentRegister = Annotated[RegisterIdentity, Depends(_register)]
-
-
-def create_app(db_url: str) -> FastAPI:
+def create_app(db_url: str, *, hold_sweep_interval: float | None = HOLD_SWEEP_INTERVAL_S) -> FastAPI:
     """The HQ application on the database at `db_url` (already migrated)."""
     engine = make_engine(db_url)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sweeper = (
+            asyncio.create_task(_sweep_holds_forever(app, hold_sweep_interval))
+            if hold_sweep_interval
+            else None
+        )
         yield
+        if sweeper is not None:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
         engine.dispose()
 
     app = FastAPI(title="Tamaru HQ", version=str(PROTOCOL_VERSION), lifespan=lifespan)
     app.state.engine = engine
     app.state.ingestor = Ingestor(engine)
+    install_error_handlers(app)
 
-    @app.get("/v1/health")
+    @app.get("/v1/health", tags=["sync"])
     def health() -> dict[str, object]:
         return {"status": "ok", "protocol": PROTOCOL_VERSION}
 
-    @app.post("/v1/sync/push", response_model=PushResponse)
+    @app.post("/v1/sync/push", response_model=PushResponse, responses=REFUSALS, tags=["sync"])
     def push(body: PushRequest, register: CurrentRegister, request: Request) -> PushResponse:
         ingestor: Ingestor = request.app.state.ingestor
+        for op in body.ops:
+            if op.device_seq > MAX_ID:
+                raise DirectoryError(f"op {op.op_id}: device_seq {op.device_seq} is out of range")
         try:
             results = ingestor.push(register, body.ops)
         except ForeignOpError as exc:
-            raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail=str(exc)) from None
+            raise ForbiddenError(str(exc)) from None
         return PushResponse(results=results)
 
-    @app.get("/v1/sync/pull", response_model=PullResponse)
+    @app.get("/v1/sync/pull", response_model=PullResponse, responses=REFUSALS, tags=["sync"])
     def pull_changes(
         register: CurrentRegister,
         request: Request,
-        cursor: Annotated[int, Query(ge=0)] = 0,
+        cursor: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
     ) -> PullResponse:
-        with Session(read_only(_engine(request))) as session, session.begin():
+        with Session(read_only(engine_of(request))) as session, session.begin():
             return pull(session, cursor, limit)
 
+    app.include_router(api.router)
+    app.include_router(admin.router)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app for `tamaru-hq serve --workers N`, whose processes each build their own."""
+    return create_app(os.environ["TAMARU_HQ_DB"])

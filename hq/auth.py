@@ -1,7 +1,8 @@
-"""Register tokens: how they are made, stored and checked.
+"""Bearer tokens: how they are made, stored and checked, for registers and admins.
 
-A token is shown once when a register is provisioned; HQ keeps only its SHA-256, so a
-copy of the database does not let anyone push as a register.
+A token is shown once when it is made; HQ keeps only its SHA-256, so a copy of the
+database does not let anyone push as a register or act as an admin. Admin tokens carry
+a prefix so an operator can tell the two kinds apart in a config file.
 """
 
 from __future__ import annotations
@@ -14,24 +15,48 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from hq.db import read_only
-from hq.models import Register
+from hq.models import AdminToken, Register
+
+ADMIN_TOKEN_PREFIX = "tqa_"
+ROLE_ADMIN = "admin"
+ROLE_APP = "app"  # may only issue member app QR tokens
 
 
 class AuthError(Exception):
-    """The request carries no usable register token; the message says why."""
+    """The request carries no usable token (HTTP 401); the message says why."""
+
+
+class ForbiddenError(Exception):
+    """A valid token that may not do this (HTTP 403); the message says why."""
 
 
 @dataclass(frozen=True)
 class RegisterIdentity:
-    """Who a valid token belongs to."""
+    """Who a valid register token belongs to."""
 
     device_id: str
     store_id: str
     company_id: str
+    epoch: int = 1
+
+
+@dataclass(frozen=True)
+class AdminIdentity:
+    """Who a valid admin token belongs to."""
+
+    name: str
+    role: str = ROLE_ADMIN
+
+
+Identity = RegisterIdentity | AdminIdentity
 
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+def new_admin_token() -> str:
+    return ADMIN_TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
 def hash_token(token: str) -> str:
@@ -41,7 +66,7 @@ def hash_token(token: str) -> str:
 def bearer_token(authorization: str | None) -> str:
     """The token from an `Authorization: Bearer <token>` header value."""
     if not authorization:
-        raise AuthError("missing register token: send Authorization: Bearer <token>")
+        raise AuthError("missing token: send Authorization: Bearer <token>")
     scheme, _, token = authorization.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
@@ -49,15 +74,49 @@ def bearer_token(authorization: str | None) -> str:
     return token
 
 
-def authenticate(engine: Engine, token: str) -> RegisterIdentity:
+def identify(engine: Engine, token: str) -> Identity:
+    """The register or admin a token belongs to; AuthError if none or revoked."""
+    digest = hash_token(token)
     with Session(read_only(engine)) as session:
         register = session.scalars(
-            select(Register).where(Register.token_hash == hash_token(token))
+            select(Register).where(Register.token_hash == digest)
         ).one_or_none()
-        if register is None:
-            raise AuthError("unknown register token: provision this register at HQ")
-        if register.revoked:
-            raise AuthError(
-                f"register {register.device_id} is revoked: provision it again for a new token"
+        if register is not None:
+            if register.revoked:
+                raise AuthError(
+                    f"register {register.device_id} is revoked: provision it again for a new token"
+                )
+            return RegisterIdentity(
+                register.device_id, register.store_id, register.company_id, register.epoch
             )
-        return RegisterIdentity(register.device_id, register.store_id, register.company_id)
+        admin = session.scalars(select(AdminToken).where(AdminToken.token_hash == digest)).one_or_none()
+        if admin is not None:
+            if admin.revoked_at is not None:
+                raise AuthError(f"admin token {admin.name!r} is revoked")
+            return AdminIdentity(admin.name, admin.role)
+    if token.startswith(ADMIN_TOKEN_PREFIX):
+        raise AuthError("unknown admin token: create one with `tamaru-hq admin-token create`")
+    raise AuthError("unknown register token: provision this register at HQ")
+
+
+def authenticate(engine: Engine, token: str) -> RegisterIdentity:
+    """The register a token belongs to; AuthError (or ForbiddenError for an admin token)."""
+    who = identify(engine, token)
+    if isinstance(who, AdminIdentity):
+        raise ForbiddenError(
+            f"admin token {who.name!r} cannot act as a register: use the register's own token"
+        )
+    return who
+
+
+def require_admin(who: Identity, *, roles: tuple[str, ...] = (ROLE_ADMIN,)) -> AdminIdentity:
+    """`who` if it is an admin with one of `roles`, else ForbiddenError with the reason."""
+    if isinstance(who, RegisterIdentity):
+        raise ForbiddenError(
+            f"register {who.device_id} cannot use the admin API: send an admin token"
+        )
+    if who.role not in roles:
+        raise ForbiddenError(
+            f"admin token {who.name!r} has role {who.role!r}; this needs {' or '.join(roles)}"
+        )
+    return who

@@ -48,6 +48,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if backend == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)
+        # One connection per server thread (FastAPI's pool has 40): a push must not queue
+        # for a connection while the database is idle.
+        kwargs.setdefault("pool_size", 20)
+        kwargs.setdefault("max_overflow", 25)
         return create_engine(url, **kwargs)
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql+psycopg://")
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from hq.audit import Actor
 from hq.db import make_engine, migrate
 from hq.directory import add_member, load_program, provision_register
+from hq.keys import rotate, signing_key
 from resources import RESOURCES
 
 DEMO_PROGRAM_PATH = RESOURCES / "programs" / "demo.toml"
@@ -48,8 +51,10 @@ class DemoSetup:
 
 
 def seed_demo(engine: Engine, *, device_id: str, store_id: str) -> DemoSetup:
-    """Load the demo program and members (once) and give the register a fresh token."""
-    program = load_program(engine, DEMO_PROGRAM_PATH.read_text(encoding="utf-8"))
+    """Load the demo program and members (once), make sure a QR signing key exists, and
+    give the register a fresh token."""
+    actor = Actor("cli", "demo")
+    program = load_program(engine, DEMO_PROGRAM_PATH.read_text(encoding="utf-8"), actor=actor)
     for m in DEMO_MEMBERS:
         add_member(
             engine,
@@ -58,8 +63,12 @@ def seed_demo(engine: Engine, *, device_id: str, store_id: str) -> DemoSetup:
             card_uid=m.card_uid,
             initial_points=m.initial_points,
             member_id=m.member_id,
+            actor=actor,
         )
-    token = provision_register(engine, store_id, device_id, program.company_id)
+    with Session(engine) as session, session.begin():
+        if signing_key(session) is None:
+            rotate(session, actor)
+    token = provision_register(engine, store_id, device_id, program.company_id, actor=actor)
     return DemoSetup(device_id, store_id, program.company_id, token, program.version)
 
 

@@ -1,9 +1,10 @@
-"""Admin operations on HQ's directory: programs, members, cards and registers.
+"""Directory basics: programs, seeding members with a card, card UIDs and ids.
 
-The CLI, the tests and (later) the admin API call these. Each runs in its own
-transaction and publishes a feed row for every change a register must learn about.
-Refusals raise `DirectoryError` (or `ProgramError` for a bad program file) with a
-message fit to show an operator as is.
+The CLI, the demo, the tests and the admin API call these. Each runs in its own
+transaction, publishes a feed row for every change a register must learn about, and
+writes an audit row. Refusals raise `DirectoryError` (or `ProgramError` for a bad
+program file) with a message fit to show an operator as is. Members' day-to-day changes
+live in `hq.members`; registers in `hq.provisioning`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,25 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from hq.auth import hash_token, new_token
+from hq.audit import Actor, record
+from hq.errors import ConflictError, DirectoryError
 from hq.feed import publish
-from hq.models import Card, LedgerEntry, Member, ProgramVersion, Register, utcnow
+from hq.models import Card, LedgerEntry, Member, ProgramVersion, utcnow
+from hq.provisioning import provision_register, revoke_register
 from loyalty.program import Program, ProgramError, parse_program
+
+__all__ = [
+    "DirectoryError",
+    "MemberInfo",
+    "ProgramVersionTaken",
+    "add_member",
+    "latest_program",
+    "ledger_sum",
+    "load_program",
+    "normalize_card_uid",
+    "provision_register",
+    "revoke_register",
+]
 
 MEMBER_NO_RE = re.compile(r"^[0-9]{13}$")
 # MIFARE UIDs are 4, 7 or 10 bytes, a FeliCa IDm is 8: upper-case hex, no separators.
@@ -26,8 +42,8 @@ CARD_UID_RE = re.compile(r"^(?:[0-9A-F]{8}|[0-9A-F]{14}|[0-9A-F]{16}|[0-9A-F]{20
 ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
-class DirectoryError(ValueError):
-    """An admin operation HQ refuses; the message names what is wrong."""
+class ProgramVersionTaken(ProgramError):
+    """The version is already published with other content (HTTP 409)."""
 
 
 @dataclass(frozen=True)
@@ -56,24 +72,33 @@ def _check_id(what: str, value: str) -> str:
     return value
 
 
-def load_program(engine: Engine, toml_text: str) -> Program:
+def load_program(engine: Engine, toml_text: str, *, actor: Actor | None = None) -> Program:
     """Publish a program document. Loading the same version with the same text again is a
     no-op; a published version never changes (bump `program.version` instead)."""
+    return publish_program(engine, toml_text, actor=actor)[0]
+
+
+def publish_program(
+    engine: Engine, toml_text: str, *, actor: Actor | None = None
+) -> tuple[Program, bool]:
+    """`load_program`, also saying whether this call published it (False: already was)."""
     program = parse_program(toml_text)
     with Session(engine) as session, session.begin():
         existing = session.get(ProgramVersion, program.version)
         if existing is not None:
             if existing.toml != toml_text:
-                raise ProgramError(
+                raise ProgramVersionTaken(
                     f"program.version: version {program.version} is already published with "
                     "different content; publish the change as a new version"
                 )
-            return program
+            return program, False
         now = utcnow()
         session.add(ProgramVersion(version=program.version, toml=toml_text, published_at=now))
         session.flush()
         publish(session, "program", str(program.version), now)
-    return program
+        record(session, actor or Actor.cli(), "publish_program", "program", str(program.version),
+               after={"name": program.name, "company_id": program.company_id}, at=now)  # fmt: skip
+    return program, True
 
 
 def latest_program(engine: Engine) -> Program | None:
@@ -92,6 +117,7 @@ def add_member(
     card_uid: str,
     initial_points: int = 0,
     member_id: str | None = None,
+    actor: Actor | None = None,
 ) -> MemberInfo:
     """Enrol a member with one active card; `initial_points` become an `adjust` entry.
 
@@ -115,16 +141,16 @@ def add_member(
         card = session.get(Card, uid)
         if existing is not None:
             if card is None or card.member_id != existing.member_id:
-                raise DirectoryError(
+                raise ConflictError(
                     f"member number {member_no} already exists with another card"
                 )
             return MemberInfo(
                 existing.member_id, member_no, existing.display_name, uid, existing.balance, False
             )
         if card is not None:
-            raise DirectoryError(f"card {uid} already belongs to member {card.member_id}")
+            raise ConflictError(f"card {uid} already belongs to member {card.member_id}")
         if session.get(Member, member_id) is not None:
-            raise DirectoryError(f"member id {member_id} already exists")
+            raise ConflictError(f"member id {member_id} already exists")
 
         now = utcnow()
         member = Member(
@@ -152,65 +178,10 @@ def add_member(
         session.flush()
         publish(session, "member", member_id, now)
         publish(session, "card", uid, now)
+        record(session, actor or Actor.cli(), "enroll", "member", member_no,
+               after={"member_id": member_id, "display_name": display_name, "card_uid": uid,
+                      "initial_points": initial_points}, at=now)  # fmt: skip
         return MemberInfo(member_id, member_no, display_name, uid, initial_points, True)
-
-
-def provision_register(
-    engine: Engine, store_id: str, device_id: str, company_id: str | None = None
-) -> str:
-    """Allow a register to sync and return its new bearer token (shown only now).
-
-    Provisioning an existing register issues a fresh token, which revokes the old one,
-    and lifts a revocation. A register cannot move to another store this way.
-    `company_id` defaults to the newest program's company.
-    """
-    _check_id("store id", store_id)
-    _check_id("device id", device_id)
-    if company_id is None:
-        program = latest_program(engine)
-        if program is None:
-            raise DirectoryError("no program is loaded: give the company id explicitly")
-        company_id = program.company_id
-    _check_id("company id", company_id)
-
-    token = new_token()
-    with Session(engine) as session, session.begin():
-        register = session.scalars(
-            select(Register).where(Register.device_id == device_id).with_for_update()
-        ).one_or_none()
-        if register is None:
-            session.add(
-                Register(
-                    device_id=device_id,
-                    store_id=store_id,
-                    company_id=company_id,
-                    token_hash=hash_token(token),
-                    revoked=False,
-                    last_device_seq=0,
-                    created_at=utcnow(),
-                )
-            )
-            return token
-        if register.store_id != store_id:
-            raise DirectoryError(
-                f"register {device_id} belongs to store {register.store_id}, not {store_id}"
-            )
-        if register.company_id != company_id:
-            raise DirectoryError(
-                f"register {device_id} belongs to company {register.company_id}, not {company_id}"
-            )
-        register.token_hash = hash_token(token)
-        register.revoked = False
-    return token
-
-
-def revoke_register(engine: Engine, device_id: str) -> None:
-    """Refuse the register's token from now on."""
-    with Session(engine) as session, session.begin():
-        register = session.get(Register, device_id)
-        if register is None:
-            raise DirectoryError(f"unknown register {device_id}")
-        register.revoked = True
 
 
 def ledger_sum(engine: Engine, member_id: str) -> int:

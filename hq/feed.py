@@ -1,7 +1,7 @@
 """The change feed: allocating `server_seq` and answering pulls.
 
-Every change a register must learn about (a member's balance or status, a card, a
-program version) publishes a feed row in the same transaction as the change. A pull
+Every change a register must learn about (a member's balance, profile or status, a card,
+a program version, a token signing key) publishes a feed row in the same transaction as the change. A pull
 returns rows after the register's cursor, each with the entity's current state.
 """
 
@@ -14,16 +14,25 @@ from typing import Literal, cast
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
-from hq.models import SEQ_COUNTER_ID, Card, FeedEntry, Member, ProgramVersion, SeqCounter, utcnow
-from sync.protocol import CardState, Change, MemberState, ProgramDoc, PullResponse
+from hq.models import (
+    SEQ_COUNTER_ID,
+    Card,
+    FeedEntry,
+    Member,
+    ProgramVersion,
+    SeqCounter,
+    TokenSigningKey,
+    utcnow,
+)
+from sync.protocol import CardState, Change, MemberState, ProgramDoc, PullResponse, TokenKey
 
-FeedKind = Literal["member", "card", "program"]
+FeedKind = Literal["member", "card", "program", "token_key"]
 
 DEFAULT_PULL_LIMIT = 500
 
 
-def allocate_seq(session: Session) -> int:
-    """Take the next `server_seq`.
+def allocate_seqs(session: Session, count: int) -> int:
+    """Take the next `count` values of `server_seq`; returns the last one.
 
     The UPDATE locks the counter row until this transaction ends, so a later seq can never
     commit before an earlier one: that is what makes `server_seq > cursor` a safe pull.
@@ -33,10 +42,15 @@ def allocate_seq(session: Session) -> int:
     stmt = (
         update(counter)
         .where(counter.c.id == SEQ_COUNTER_ID)
-        .values(value=counter.c.value + 1)
+        .values(value=counter.c.value + count)
         .returning(counter.c.value)
     )
     return int(session.execute(stmt).scalar_one())
+
+
+def allocate_seq(session: Session) -> int:
+    """Take the next `server_seq` (see `allocate_seqs`)."""
+    return allocate_seqs(session, 1)
 
 
 def publish(session: Session, kind: FeedKind, key: str, now: datetime | None = None) -> int:
@@ -56,6 +70,11 @@ def member_state(member: Member) -> MemberState:
         display_name=member.display_name,
         status=member.status,  # type: ignore[arg-type]  # checked by the table constraint
         balance=member.balance,
+        kana=member.kana,
+        birth_month=member.birth_month,
+        phone_masked=member.phone_masked,
+        phone_hash=member.phone_hash,
+        merged_into=member.merged_into,
     )
 
 
@@ -91,6 +110,12 @@ def pull(session: Session, cursor: int, limit: int = DEFAULT_PULL_LIMIT) -> Pull
         p.version: p
         for p in session.scalars(select(ProgramVersion).where(ProgramVersion.version.in_(versions)))
     }
+    keys = {
+        k.key_id: k
+        for k in session.scalars(
+            select(TokenSigningKey).where(TokenSigningKey.key_id.in_(_keys(rows, "token_key")))
+        )
+    }
     changes: list[Change] = []
     for row in rows:
         if row.kind == "member":
@@ -100,6 +125,20 @@ def pull(session: Session, cursor: int, limit: int = DEFAULT_PULL_LIMIT) -> Pull
         elif row.kind == "card":
             changes.append(
                 Change(server_seq=row.server_seq, kind="card", card=card_state(cards[row.key]))
+            )
+        elif row.kind == "token_key":
+            key = keys[row.key]
+            changes.append(
+                Change(
+                    server_seq=row.server_seq,
+                    kind="token_key",
+                    token_key=TokenKey(
+                        key_id=key.key_id,
+                        public_key=key.public_key,
+                        created_at=key.created_at,
+                        retired_at=key.retired_at,
+                    ),
+                )
             )
         else:
             program = programs[int(row.key)]

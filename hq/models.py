@@ -43,6 +43,14 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 SEQ_COUNTER_ID = 1
 
+# Every kind DESIGN §5 names, and the two halves of a member merge.
+LEDGER_KINDS = (
+    "earn", "redeem", "reverse_earn", "restore_redeem", "expire", "adjust", "debt",
+    "debt_settle", "merge_out", "merge_in",
+)  # fmt: skip
+LEDGER_KINDS_SQL = ", ".join(f"'{k}'" for k in LEDGER_KINDS)
+FEED_KINDS_SQL = "'member', 'card', 'program', 'token_key'"
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -88,15 +96,20 @@ class Register(Base):
     device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     store_id: Mapped[str] = mapped_column(String(64), index=True)
     company_id: Mapped[str] = mapped_column(String(64))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # None until the register activates its provisioning code (or after re-registration).
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # Highest device_seq HQ has taken from this register; a new op at or below it means
-    # the register was restored from a backup and must re-register.
+    # Highest device_seq HQ has taken from this register in the current epoch; a new op at
+    # or below it means the register was restored from a backup and must re-register.
     last_device_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Re-registration starts a new epoch: device_seq tracking starts again from zero.
+    epoch: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Member(Base):
+    """A member and the minimal profile HQ keeps: never a plain phone number or birth date."""
+
     __tablename__ = "members"
     __table_args__ = (CheckConstraint("status IN ('active', 'blocked')", name="status"),)
 
@@ -108,6 +121,17 @@ class Member(Base):
     # not have to sum the whole history.
     balance: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    kana: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    birth_month: Mapped[int | None] = mapped_column(Integer)
+    # HMAC-SHA256 of the phone's digits under HQ's phone key, and a masked form to show.
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_masked: Mapped[str | None] = mapped_column(String(32))
+    # A merged member stays (blocked) so old cards and history still resolve.
+    merged_into: Mapped[str | None] = mapped_column(String(64))
+    # Where and by whom the member was enrolled: the basis of the new-members report.
+    enrolled_store_id: Mapped[str | None] = mapped_column(String(64))
+    enrolled_staff_id: Mapped[str | None] = mapped_column(String(64))
+    enrolled_device_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class Card(Base):
@@ -145,6 +169,8 @@ class OpRecord(Base):
     op_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     device_id: Mapped[str] = mapped_column(ForeignKey("registers.device_id"))
     device_seq: Mapped[int] = mapped_column(BigInteger)
+    # The register's registration epoch when HQ took the op: (device, epoch, seq) orders it.
+    epoch: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     store_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))
     payload_hash: Mapped[str] = mapped_column(String(64))
@@ -159,7 +185,7 @@ class LedgerEntry(Base):
     """Append-only: a correction is a new entry, never an update."""
 
     __tablename__ = "ledger_entries"
-    __table_args__ = (CheckConstraint("kind IN ('earn', 'redeem', 'adjust')", name="kind"),)
+    __table_args__ = (CheckConstraint(f"kind IN ({LEDGER_KINDS_SQL})", name="kind"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     member_id: Mapped[str] = mapped_column(ForeignKey("members.member_id"), index=True)
@@ -179,7 +205,7 @@ class FeedEntry(Base):
 
     __tablename__ = "feed"
     __table_args__ = (
-        CheckConstraint("kind IN ('member', 'card', 'program')", name="kind"),
+        CheckConstraint(f"kind IN ({FEED_KINDS_SQL})", name="kind"),
         UniqueConstraint("kind", "key", name="uq_feed_kind_key"),
     )
 
@@ -215,3 +241,109 @@ class SeqCounter(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     value: Mapped[int] = mapped_column(BigInteger)
+
+
+class ProvisioningCode(Base):
+    """A one-time code a register exchanges for its token. Only its SHA-256 is kept."""
+
+    __tablename__ = "provisioning_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("registers.device_id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class AdminToken(Base):
+    """A named token for the admin API. `app` tokens may only issue member app QR tokens."""
+
+    __tablename__ = "admin_tokens"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'app')", name="role"),)
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16), default="admin", server_default="admin")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class AuditEntry(Base):
+    """Who changed what, when, from what to what, and why. Append-only."""
+
+    __tablename__ = "audit"
+    __table_args__ = (Index("ix_audit_entity", "entity_kind", "entity_key", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_kind: Mapped[str] = mapped_column(String(16))  # admin, register, cli
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64))
+    entity_kind: Mapped[str] = mapped_column(String(32))
+    entity_key: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column()
+    after: Mapped[dict[str, Any] | None] = mapped_column()
+    reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class Hold(Base):
+    """Points reserved online for a redemption: pending → posted, voided or expired."""
+
+    __tablename__ = "holds"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'posted', 'voided', 'expired')", name="status"),
+        CheckConstraint("points > 0", name="points_positive"),
+        Index("ix_holds_member_status", "member_id", "status"),
+    )
+
+    hold_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.member_id"))
+    points: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    device_id: Mapped[str] = mapped_column(String(64))
+    store_id: Mapped[str] = mapped_column(String(64))
+    # What the hold was created with, so a retry with other values is told apart.
+    request_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    op_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class TokenSigningKey(Base):
+    """An Ed25519 key that signs member app QR tokens.
+
+    The private key is stored as is (base64): protect the database accordingly.
+    """
+
+    __tablename__ = "token_keys"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(16), default="Ed25519")
+    private_key: Mapped[str] = mapped_column(String(64))
+    public_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column()
+
+
+class HqSetting(Base):
+    """HQ-wide values made once and kept, such as the phone hash key."""
+
+    __tablename__ = "hq_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class IdempotentRequest(Base):
+    """The first answer to a request carrying a client request id, replayed on retries."""
+
+    __tablename__ = "idempotent_requests"
+
+    request_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(100))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    response: Mapped[dict[str, Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

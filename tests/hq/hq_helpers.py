@@ -10,9 +10,11 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from hq.admin_tokens import create_admin_token
+from hq.audit import Actor
 from hq.demo import seed_demo
 from hq.directory import provision_register
-from hq.models import LedgerEntry, Member
+from hq.models import AuditEntry, LedgerEntry, Member
 
 STORE = "S001"
 OTHER_STORE = "S002"
@@ -23,17 +25,26 @@ class World:
     token: str  # register R01 at store S001
     token_r02: str  # register R02 at the same store
     token_other_store: str  # register R09 at store S002
+    admin: str  # admin token "hq-ops"
+    app: str  # admin token "member-app" with role app
 
     def auth(self, token: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {token or self.token}"}
 
+    @property
+    def admin_auth(self) -> dict[str, str]:
+        return self.auth(self.admin)
+
 
 def build_world(engine: Engine) -> World:
     setup = seed_demo(engine, device_id="R01", store_id=STORE)
+    actor = Actor("cli", "test")
     return World(
         token=setup.token,
         token_r02=provision_register(engine, STORE, "R02", "C001"),
         token_other_store=provision_register(engine, OTHER_STORE, "R09", "C001"),
+        admin=create_admin_token(engine, "hq-ops", actor=actor),
+        app=create_admin_token(engine, "member-app", role="app", actor=actor),
     )
 
 
@@ -49,9 +60,10 @@ def sale(
     program_version: int = 1,
     op_id: str | None = None,
     receipt_no: str | None = None,
+    hold_id: str | None = None,
 ) -> dict[str, Any]:
     """A sale op as a register would send it (JSON-ready)."""
-    return {
+    op: dict[str, Any] = {
         "op_id": op_id or str(uuid.uuid4()),
         "kind": "sale",
         "device_id": device_id,
@@ -68,6 +80,9 @@ def sale(
             "receipt_no": receipt_no or f"R01-{seq:06d}",
         },
     }
+    if hold_id is not None:
+        op["payload"]["hold_id"] = hold_id
+    return op
 
 
 def balance(engine: Engine, member_id: str) -> int:
@@ -88,3 +103,14 @@ def assert_ledger_invariant(engine: Engine) -> None:
         sums: dict[str, int] = {member_id: int(total) for member_id, total in rows}
         for member in session.scalars(select(Member)):
             assert int(sums.get(member.member_id, 0)) == member.balance, member.member_id
+
+
+def audit_rows(engine: Engine, entity_kind: str, entity_key: str) -> list[AuditEntry]:
+    with Session(engine) as session:
+        return list(
+            session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.entity_kind == entity_kind, AuditEntry.entity_key == entity_key)
+                .order_by(AuditEntry.id)
+            )
+        )

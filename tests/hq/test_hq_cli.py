@@ -83,7 +83,7 @@ def test_migrate_provision_load_and_add_member(
     assert code == 0 and "version 3" in out
 
     code, out, _ = run(
-        capsys, "--db", db_url, "provision", "--store", "S1", "--device", "R1", "--json"
+        capsys, "--db", db_url, "provision", "--store", "S1", "--device", "R1", "--token", "--json"
     )
     assert code == 0
     provisioned = json.loads(out)

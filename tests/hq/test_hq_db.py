@@ -23,6 +23,13 @@ TABLES = {
     "feed",
     "dead_letters",
     "seq_counter",
+    "provisioning_codes",
+    "admin_tokens",
+    "audit",
+    "holds",
+    "token_keys",
+    "hq_settings",
+    "idempotent_requests",
     "alembic_version",
 }
 
@@ -97,3 +104,41 @@ def test_plain_postgresql_urls_use_psycopg() -> None:
     assert engine.url.drivername == "postgresql+psycopg"
     with pytest.raises(ValueError, match="unsupported database URL"):
         make_engine("mysql://u@h/x")
+
+
+def test_upgrading_a_0001_database_keeps_its_data(db_url: str) -> None:
+    from alembic import command
+
+    from hq.db import alembic_config
+
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            cfg = alembic_config(db_url)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0001")
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO registers (device_id, store_id, company_id, token_hash, revoked, "
+                "last_device_seq, created_at) VALUES ('R1', 'S1', 'C1', 'h', false, 7, :now)"
+            ), {"now": datetime(2026, 1, 1, tzinfo=UTC)})  # fmt: skip
+            conn.execute(text(
+                "INSERT INTO feed (server_seq, kind, key, created_at) VALUES (1, 'program', '1', :now)"
+            ), {"now": datetime(2026, 1, 1, tzinfo=UTC)})  # fmt: skip
+        migrate(db_url)
+        assert current_revision(engine) == head_revision()
+        with Session(engine) as session:
+            register = session.get(Register, "R1")
+            assert register is not None
+            assert (register.token_hash, register.last_device_seq, register.epoch) == ("h", 7, 1)
+        with engine.begin() as conn:
+            # The widened checks accept the new kinds and still refuse unknown ones.
+            conn.execute(text("INSERT INTO feed (server_seq, kind, key, created_at) "
+                              "VALUES (2, 'token_key', 'K1', :now)"), {"now": datetime(2026, 1, 1, tzinfo=UTC)})  # fmt: skip
+            assert conn.execute(text("SELECT count(*) FROM feed")).scalar_one() == 2
+            assert len(conn.execute(text("SELECT value FROM hq_settings")).scalar_one()) == 64
+        with pytest.raises(Exception, match="(?i)check"), engine.begin() as conn:
+            conn.execute(text("INSERT INTO feed (server_seq, kind, key, created_at) "
+                              "VALUES (3, 'nonsense', 'x', :now)"), {"now": datetime(2026, 1, 1, tzinfo=UTC)})  # fmt: skip
+    finally:
+        engine.dispose()

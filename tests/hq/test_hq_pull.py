@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from fastapi.testclient import TestClient
 
 from hq.demo import DEMO_MEMBERS
@@ -19,9 +21,12 @@ def pull(client: TestClient, world: World, cursor: int, limit: int | None = None
 def test_pull_from_zero_has_the_program_members_and_cards(client: TestClient, world: World) -> None:
     page = pull(client, world, 0)
     assert not page.has_more
-    # The demo seeds the program, then each member followed by their card.
-    assert [c.kind for c in page.changes] == ["program"] + ["member", "card"] * len(DEMO_MEMBERS)
-    assert [c.server_seq for c in page.changes] == list(range(1, 2 + 2 * len(DEMO_MEMBERS)))
+    # The demo seeds the program, then each member followed by their card, then the key
+    # that signs member app QR tokens.
+    assert [c.kind for c in page.changes] == (
+        ["program"] + ["member", "card"] * len(DEMO_MEMBERS) + ["token_key"]
+    )
+    assert [c.server_seq for c in page.changes] == list(range(1, 3 + 2 * len(DEMO_MEMBERS)))
     assert page.cursor == page.changes[-1].server_seq
 
     program = page.changes[0].program
@@ -37,6 +42,9 @@ def test_pull_from_zero_has_the_program_members_and_cards(client: TestClient, wo
     cards = {c.card.uid: c.card for c in page.changes if c.card}
     assert cards["04A1B2C3D4E5F6"].member_id == "M0000001"
     assert cards["012E4CD3A1B2C3D4"].status == "active"
+    key = page.changes[-1].token_key
+    assert key is not None and key.algorithm == "Ed25519" and key.retired_at is None
+    assert len(base64.urlsafe_b64decode(key.public_key + "=")) == 32
 
 
 def test_cursor_paging_walks_the_feed_once(client: TestClient, world: World) -> None:
@@ -52,7 +60,7 @@ def test_cursor_paging_walks_the_feed_once(client: TestClient, world: World) -> 
         cursor = page.cursor
         if not page.has_more:
             break
-    total = 1 + 2 * len(DEMO_MEMBERS)
+    total = 2 + 2 * len(DEMO_MEMBERS)
     assert seen == list(range(1, total + 1))
     assert pages == (total + 3) // 4
     # Pulling again at the end is harmless: nothing new, cursor unchanged.

@@ -192,7 +192,7 @@ def test_missing_malformed_unknown_and_revoked_tokens_get_401(
     body = {"ops": [sale(1)]}
     missing = client.post("/v1/sync/push", json=body)
     assert missing.status_code == 401
-    assert "missing register token" in missing.json()["detail"]
+    assert "missing token" in missing.json()["detail"]
     assert missing.headers["www-authenticate"] == "Bearer"
 
     malformed = client.post("/v1/sync/push", json=body, headers={"Authorization": world.token})
@@ -279,7 +279,8 @@ def test_a_twin_stored_after_the_lookup_is_answered_from_the_stored_row(
     client: TestClient, world: World, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The ops primary key backs up the register lock: if a twin's row appears between the
-    look-up and the insert, the insert fails and the answer comes from the stored row."""
+    look-up and the insert, the batch fails on the key and each op is answered from the
+    stored row, one transaction each."""
     from hq.auth import authenticate
     from hq.ingest import Ingestor
     from sync.protocol import Op
@@ -289,19 +290,23 @@ def test_a_twin_stored_after_the_lookup_is_answered_from_the_stored_row(
     with Session(engine) as session, session.begin():
         session.get(Register, "R01").last_device_seq = 0  # type: ignore[union-attr]
 
-    real_get = Session.get
-    blinded: list[str] = []
+    real_lookup = Ingestor._stored_ops
+    blinded: list[set[str]] = []
 
-    def get_missing_the_twin(self: Session, entity: Any, ident: Any, **kw: Any) -> Any:
-        if entity is OpRecord and not blinded:
-            blinded.append(str(ident))
-            return None
-        return real_get(self, entity, ident, **kw)
+    def lookup_missing_the_twin(self: Ingestor, conn: Any, op_ids: set[str]) -> Any:
+        if not blinded:
+            blinded.append(op_ids)
+            return {}
+        return real_lookup(self, conn, op_ids)
 
-    monkeypatch.setattr(Session, "get", get_missing_the_twin)
-    result = Ingestor(engine).apply(authenticate(engine, world.token), Op.model_validate(op))
-    assert blinded == [op["op_id"]]
-    assert result.status == "duplicate"
-    assert (result.balance, result.server_seq) == (first["balance"], first["server_seq"])
-    assert balance(engine, "M0000002") == 10
+    monkeypatch.setattr(Ingestor, "_stored_ops", lookup_missing_the_twin)
+    later = sale(2, "M0000002", 2000)
+    results = Ingestor(engine).push(
+        authenticate(engine, world.token), [Op.model_validate(op), Op.model_validate(later)]
+    )
+    assert blinded == [{op["op_id"], later["op_id"]}]
+    assert [r.status for r in results] == ["duplicate", "applied"]
+    assert (results[0].balance, results[0].server_seq) == (first["balance"], first["server_seq"])
+    assert results[1].balance == 30
+    assert balance(engine, "M0000002") == 30
     assert_ledger_invariant(engine)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -110,3 +111,52 @@ def test_a_retry_after_hq_is_killed_gets_the_original_result(
     assert (retry["balance"], retry["server_seq"]) == (first["balance"], first["server_seq"])
     assert balance(engine, "M0000003") == 370
     assert_ledger_invariant(engine)
+
+
+def _hold_at_once(
+    client: httpx.Client,
+    barrier: threading.Barrier,
+    answers: list[httpx.Response],
+    errors: list[BaseException],
+) -> None:
+    try:
+        barrier.wait(5)
+        body = {"hold_id": str(uuid.uuid4()), "member_id": "M0000005", "points": 60}
+        answers.append(client.post("/v1/holds", json=body))
+    except BaseException as exc:  # reported on the test's thread
+        errors.append(exc)
+
+
+def test_two_stores_holding_the_same_points_at_once_get_one_hold(
+    hq: HqProcess, world: World, engine: Engine
+) -> None:
+    """田中 健太 has 80 pt; two stores ask to hold 60 of them at the same moment."""
+    clients = [
+        httpx.Client(base_url=hq.url, headers=world.auth(token), timeout=30)
+        for token in (world.token, world.token_other_store)
+    ]
+    try:
+        for _round in range(6):
+            barrier = threading.Barrier(2)
+            answers: list[httpx.Response] = []
+            errors: list[BaseException] = []
+            threads = [
+                threading.Thread(target=_hold_at_once, args=(c, barrier, answers, errors))
+                for c in clients
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+            assert not errors, errors
+            assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
+            [won] = [a.json() for a in answers if a.status_code == 201]
+            [lost] = [a.json() for a in answers if a.status_code == 409]
+            assert won["available"] == 20 and "available 20, requested 60" in lost["detail"]
+            # Only the store that won may void it (the customer changed their mind).
+            voided = [c.post(f"/v1/holds/{won['hold_id']}/void") for c in clients]
+            assert sorted(v.status_code for v in voided) == [200, 403]
+    finally:
+        for c in clients:
+            c.close()
+    assert balance(engine, "M0000005") == 80

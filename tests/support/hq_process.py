@@ -28,8 +28,11 @@ START_TIMEOUT_S = 20.0
 
 
 class HqProcess:
-    def __init__(self, db_url: str, *, log_dir: Path, port: int | None = None) -> None:
+    def __init__(
+        self, db_url: str, *, log_dir: Path, port: int | None = None, workers: int = 1
+    ) -> None:
         self.db_url = db_url
+        self.workers = workers
         self.log_path = log_dir / "hq-server.log"
         self._fixed_port = port
         self.port = 0
@@ -60,7 +63,7 @@ class HqProcess:
                 [
                     sys.executable, "-m", "hq.cli", "--db", self.db_url,
                     "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                    "--log-level", "warning",
+                    "--log-level", "warning", "--workers", str(self.workers),
                 ],  # fmt: skip
                 cwd=REPO_ROOT,
                 env=env,
