@@ -1,4 +1,10 @@
-"""Card reader events and the reader interface that real and simulated readers share."""
+"""Card reader events and the reader interface that real and simulated readers share.
+
+Two kinds of news come from the card side: what happens on one reader (a card presented
+or removed, an error, the reader ready again), reported by the reader itself, and which
+readers exist (ReaderAdded / ReaderRemoved), reported by the reader watcher in
+devices/hotplug.py. Both arrive on device threads through plain callbacks.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,9 @@ from typing import Protocol
 class CardPresented:
     reader: str
     uid: str  # upper-case hex, no separators: MIFARE UID or FeliCa IDm
+    # The member number written on the card, when the reader has a card profile and the
+    # card holds its file; None for cards without one (they are looked up by uid).
+    member_no: str | None = None
 
 
 @dataclass(frozen=True)
@@ -34,8 +43,26 @@ class ReaderReady:
     reader: str
 
 
+@dataclass(frozen=True)
+class ReaderAdded:
+    """A reader appeared (plugged in, or pcscd came up); ``spec`` opens it from settings."""
+
+    reader: str
+    spec: str = ""
+
+
+@dataclass(frozen=True)
+class ReaderRemoved:
+    """A reader went away (unplugged, or pcscd stopped)."""
+
+    reader: str
+    spec: str = ""
+
+
 CardEvent = CardPresented | CardRemoved | ReaderError | ReaderReady
 CardCallback = Callable[[CardEvent], None]
+ReaderListEvent = ReaderAdded | ReaderRemoved
+ReaderListCallback = Callable[[ReaderListEvent], None]
 
 # What the cashier reads in a ReaderError. Shared by every reader so the counter can tell
 # the cases apart when it needs to (e.g. to keep the "touch again" prompt on screen).

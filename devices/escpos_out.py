@@ -1,7 +1,7 @@
 """The two ESC/POS encodings of a receipt: a raster image, or Japanese kanji text mode.
 
 Raster works on any ESC/POS printer that prints images and looks exactly like the
-on-screen preview, but a receipt is some 40 KB (half a minute on a 9600-baud serial
+on-screen preview, but a receipt is some 40–60 KB (about a minute on a 9600-baud serial
 line). Kanji text mode sends under 1 KB and prints with the printer's own fonts, but needs
 a model with Japanese fonts (the Japanese Epson TM models and compatibles). python-escpos
 sends CJK text as GB18030, so kanji mode is encoded here by hand as Shift_JIS (cp932).
@@ -50,7 +50,8 @@ _CP932_SUBSTITUTES = str.maketrans(
 )
 
 
-def _prepare_escpos_import() -> None:
+def prepare_escpos_import() -> None:
+    """Call before importing anything from escpos."""
     # python-escpos writes a capabilities pickle into a fresh temporary folder on every
     # import unless told where to keep it.
     if "ESCPOS_CAPABILITIES_PICKLE_DIR" not in os.environ:
@@ -64,7 +65,7 @@ def profile_width_px(profile: str) -> int | None:
 
     Raises ValueError for a profile name python-escpos does not have.
     """
-    _prepare_escpos_import()
+    prepare_escpos_import()
     from escpos.capabilities import CAPABILITIES
 
     try:

@@ -6,6 +6,9 @@ command ``FF CA 00 00 00``. It uses pyscard's low-level ``smartcard.scard`` API 
 ``CardMonitor``: one thread, one context, calls that can be cancelled, so ``stop()`` is
 prompt and nothing keeps running behind it.
 
+With a `CardProfile` the reader also reads the member number from a file on the card
+(SELECT, READ BINARY) while the card is connected, and reports it in CardPresented.
+
 The reader survives pcscd being absent at start, stopping, or restarting, and the reader
 being unplugged: it reports a ReaderError, retries on a fixed schedule, and reports
 ReaderReady once it is watching a reader again.
@@ -15,7 +18,8 @@ Event rules the counter can rely on:
 - ReaderReady when the reader starts watching (at start and after every outage).
 - CardPresented for each card put on the reader, CardRemoved when that card leaves.
   A card already on the reader when watching starts is reported as presented.
-- A card that could not be read gets a ReaderError instead of CardPresented, and no
+- A card that could not be read, or was pulled while its member file was being read,
+  gets a ReaderError instead of CardPresented, and no
   CardRemoved when it leaves, so the error stays on screen until the next tap.
 - ReaderError(REASON_READER_NOT_FOUND) once per outage (preceded by CardRemoved if a card
   was on the reader).
@@ -23,12 +27,14 @@ Event rules the counter can rely on:
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
 
 from smartcard import scard
 
+from devices.card_profile import CardGone, CardProfile, read_member_no
 from devices.cards import (
     REASON_CARD_PULLED,
     REASON_CARD_UNREADABLE,
@@ -105,6 +111,10 @@ class _Stopped(Exception):
     """stop() was called while the worker was busy."""
 
 
+class _TransmitFailed(Exception):
+    """The reader reported an error other than the card leaving."""
+
+
 class _CannotConnect(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -152,10 +162,12 @@ class PcscReader:
         self,
         reader_name: str | None = None,
         *,
+        profile: CardProfile | None = None,
         retry_interval: float = 1.0,
         poll_timeout: float = 1.0,
     ) -> None:
         self.reader_name = reader_name
+        self.profile = profile
         # The reader the events name; follows the reader actually watched when none was named.
         self.name = reader_name or self.UNRESOLVED_NAME
         self.retry_interval = retry_interval
@@ -330,39 +342,51 @@ class PcscReader:
                 if event_state & _STATE_MUTE:
                     self._emit(ReaderError(reader, REASON_CARD_UNREADABLE))
                     continue
-                result = self._read_uid(context, reader)
+                result = self._read_card(context, reader)
                 if isinstance(result, CardPresented):
                     self._card_reported = True
                     reported_count = count
                 self._emit(result)
 
-    def _read_uid(self, context: int, reader: str) -> CardEvent:
+    def _read_card(self, context: int, reader: str) -> CardEvent:
+        """CardPresented with the uid (and member number), or the ReaderError to show."""
         try:
             hcard, protocol = self._connect(context, reader)
         except _CannotConnect as failure:
             return ReaderError(reader, failure.reason)
+        transmit = functools.partial(self._transmit, hcard, protocol)
         try:
-            hresult, response = scard.SCardTransmit(hcard, protocol, GET_DATA_UID)
-            code = hresult & _MASK
-            if code in _SERVICE_LOST:
-                raise _ServiceLost
-            if code in _CARD_GONE:
-                return ReaderError(reader, REASON_CARD_PULLED)
-            if code != _S_SUCCESS:
-                log.info("get data on %s: %s", reader, _describe(hresult))
-                return ReaderError(reader, REASON_CARD_UNREADABLE)
-            data = bytes(response)
-            if len(data) < 2:
+            answer = transmit(bytes(GET_DATA_UID))
+            if len(answer) < 2:
                 # No status word at all: the card fell silent in the middle of the command.
                 # The vpcd driver reports a vanished card this way rather than as an error.
-                log.info("get data on %s: no answer", reader)
-                return ReaderError(reader, REASON_CARD_PULLED)
-            if len(data) < 3 or data[-2:] != b"\x90\x00":
-                log.info("get data on %s answered %s", reader, data.hex(" ").upper())
+                raise CardGone("no answer to get data")
+            if len(answer) < 3 or answer[-2:] != b"\x90\x00":
+                log.info("get data on %s answered %s", reader, answer.hex(" ").upper())
                 return ReaderError(reader, REASON_CARD_UNREADABLE)
-            return CardPresented(reader, data[:-2].hex().upper())
+            uid = answer[:-2].hex().upper()
+            member_no = read_member_no(self.profile, transmit) if self.profile else None
+            return CardPresented(reader, uid, member_no)
+        except CardGone as gone:
+            log.info("card left %s mid-read: %s", reader, gone)
+            return ReaderError(reader, REASON_CARD_PULLED)
+        except _TransmitFailed:
+            return ReaderError(reader, REASON_CARD_UNREADABLE)
         finally:
             scard.SCardDisconnect(hcard, scard.SCARD_LEAVE_CARD)
+
+    @staticmethod
+    def _transmit(hcard: int, protocol: int, apdu: bytes) -> bytes:
+        hresult, response = scard.SCardTransmit(hcard, protocol, list(apdu))
+        code = hresult & _MASK
+        if code in _SERVICE_LOST:
+            raise _ServiceLost
+        if code in _CARD_GONE:
+            raise CardGone(_describe(hresult))
+        if code != _S_SUCCESS:
+            log.info("transmit %s: %s", apdu[:4].hex(" ").upper(), _describe(hresult))
+            raise _TransmitFailed
+        return bytes(response)
 
     def _connect(self, context: int, reader: str) -> tuple[int, int]:
         """Connect to the card on the reader: (card handle, protocol)."""
@@ -429,6 +453,7 @@ def register_reader_driver(registry: DeviceRegistry) -> None:
             name="pcsc",
             enumerate=list_pcsc_readers,
             open=PcscReader,
+            open_with_profile=lambda name, profile: PcscReader(name, profile=profile),
             # A configured reader may be unplugged or pcscd down when the app opens it;
             # the reader reports that and picks the reader up when it appears.
             waits_for_reader=True,

@@ -2,16 +2,12 @@
 
 ``print_receipt`` blocks until the job has reached the printer; the app calls it on its
 print thread. Every failure comes out as PrinterError with a Japanese ``reason`` the
-cashier can act on. A printer is chosen by a spec string from the register's settings:
+cashier can act on. ``status()`` (or `query_printer_status`, which never raises) says
+what the printer reports about itself, for the settings screen.
 
-    simulated[?width=384]
-    network:HOST[:PORT][?mode=kanji]
-    file:/dev/usb/lp0[?mode=kanji]
-
-with the options mode (raster | kanji), width (raster dots), columns (kanji mode),
-profile (python-escpos profile) and timeout (seconds). Each scheme is one entry in
-``_OPENERS``; a new connection type (USB, serial) is a subclass of ``EscposPrinter``
-that implements ``send`` plus one opener.
+Here: the simulator, network (raw port 9100) and file/device printers. Serial and USB
+printers live in devices/printer_serial.py and devices/printer_usb.py; `open_printer`
+(devices/printer_specs.py) opens any of them from the spec string kept in settings.
 """
 
 from __future__ import annotations
@@ -25,12 +21,12 @@ import struct
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
-from urllib.parse import parse_qs, urlsplit
 
 from devices.escpos_out import (
+    COLUMNS_58MM,
     COLUMNS_80MM,
     DEFAULT_PROFILE,
     escpos_kanji,
@@ -38,39 +34,70 @@ from devices.escpos_out import (
     profile_width_px,
 )
 from devices.fonts import FontNotFoundError
+from devices.printer_status import (
+    REASON_BUSY,
+    REASON_CONNECTION_LOST,
+    REASON_COVER_OPEN,
+    REASON_NO_ANSWER,
+    REASON_NO_FONT,
+    REASON_NO_PERMISSION,
+    REASON_NOT_FOUND,
+    REASON_OFFLINE,
+    REASON_PAPER_OUT,
+    REASON_PRINTER_FAULT,
+    REASON_UNREACHABLE,
+    REASON_USB_SUPPORT_MISSING,
+    STATUS_OFFLINE_CAUSE,
+    STATUS_PAPER,
+    STATUS_PRINTER,
+    STATUS_QUERY,
+    PrinterError,
+    PrinterStatus,
+    check_status,
+    reason_status,
+    status_from_answers,
+    status_query,
+)
 from devices.receipt import Receipt
-from devices.receipt_raster import WIDTH_80MM, render_png
+from devices.receipt_raster import WIDTH_58MM, WIDTH_80MM, render_png
 
-REASON_UNREACHABLE = "プリンターに接続できません"
-REASON_NOT_FOUND = "プリンターが見つかりません"
-REASON_NO_PERMISSION = "プリンターを使う権限がありません"
-REASON_NO_ANSWER = "プリンターが応答しません"
-REASON_CONNECTION_LOST = "印刷中にプリンターとの接続が切れました"
-REASON_PAPER_OUT = "用紙切れです"
-REASON_COVER_OPEN = "プリンターのカバーが開いています"
-REASON_PRINTER_FAULT = "プリンターでエラーが発生しました"
-REASON_NO_FONT = "レシート用の日本語フォントがありません"
+__all__ = [
+    "REASON_BUSY",
+    "REASON_CONNECTION_LOST",
+    "REASON_COVER_OPEN",
+    "REASON_NO_ANSWER",
+    "REASON_NO_FONT",
+    "REASON_NO_PERMISSION",
+    "REASON_NOT_FOUND",
+    "REASON_OFFLINE",
+    "REASON_PAPER_OUT",
+    "REASON_PRINTER_FAULT",
+    "REASON_UNREACHABLE",
+    "REASON_USB_SUPPORT_MISSING",
+    "STATUS_QUERY",
+    "EscposFormat",
+    "EscposPrinter",
+    "FilePrinter",
+    "NetworkPrinter",
+    "Printer",
+    "PrinterError",
+    "PrinterStatus",
+    "SimulatedPrinter",
+    "open_printer",
+    "query_printer_status",
+]
 
 PrintMode = Literal["raster", "kanji"]
 
-# DLE EOT 2: real-time "offline cause" status. Its answer has bits 1 and 4 set and
-# bits 0 and 7 clear; bit 2 is cover open, bit 5 paper end, bit 6 an error.
-STATUS_QUERY = b"\x10\x04\x02"
-_STATUS_FIXED_MASK, _STATUS_FIXED_BITS = 0x93, 0x12
-_STATUS_COVER_OPEN, _STATUS_PAPER_END, _STATUS_ERROR = 0x04, 0x20, 0x40
+# Paper widths by the roll's nominal size: printable dots at 180 dpi, and kanji-mode
+# columns of 12-dot half-width characters.
+PAPER_WIDTH_PX = {58: WIDTH_58MM, 80: WIDTH_80MM}
+PAPER_COLUMNS = {58: COLUMNS_58MM, 80: COLUMNS_80MM}
+_MIN_WIDTH_PX = 160
 
 # Linux lp ioctl: the IEEE 1284 status byte, where 0x20 means paper out.
 _LPGETSTATUS = 0x060B
 _LP_PAPER_OUT = 0x20
-
-
-class PrinterError(Exception):
-    """A receipt could not be printed. ``reason`` is for the cashier, ``detail`` for logs."""
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
 
 
 class Printer(Protocol):
@@ -79,6 +106,20 @@ class Printer(Protocol):
     name: str
 
     def print_receipt(self, receipt: Receipt) -> None: ...
+
+
+def query_printer_status(printer: Printer) -> PrinterStatus:
+    """What the printer reports now; never raises. Blocks (up to the printer's timeouts):
+    call it off the GUI thread. Every printer here has ``status()``; one that has not is
+    taken as reachable and silent."""
+    status = getattr(printer, "status", None)
+    if status is None:
+        return PrinterStatus(printer.name, reachable=True)
+    try:
+        result: PrinterStatus = status()
+    except PrinterError as exc:
+        return PrinterStatus.unreachable(printer.name, exc)
+    return result
 
 
 @dataclass(frozen=True)
@@ -99,6 +140,32 @@ class EscposFormat:
                 raise ValueError(
                     f"width {self.width_px} px is wider than the {self.profile}'s {limit} dots"
                 )
+            if self.width_px < _MIN_WIDTH_PX:
+                raise ValueError(f"width {self.width_px} px is too narrow for a receipt")
+
+    @classmethod
+    def choose(
+        cls,
+        mode: PrintMode = "raster",
+        profile: str = DEFAULT_PROFILE,
+        *,
+        width_px: int | None = None,
+        columns: int | None = None,
+        paper_mm: int | None = None,
+    ) -> EscposFormat:
+        """The format for a printer model: widths from the paper size when given, else
+        from the profile's media width where python-escpos knows it, else 80 mm."""
+        if paper_mm is not None and paper_mm not in PAPER_WIDTH_PX:
+            raise ValueError(f"paper={paper_mm}: expected 58 or 80 (mm)")
+        if width_px is None:
+            if paper_mm is not None:
+                width_px = PAPER_WIDTH_PX[paper_mm]
+            else:
+                width_px = profile_width_px(profile) or WIDTH_80MM
+        if columns is None:
+            # Font A: 12 dots per half-width column.
+            columns = PAPER_COLUMNS[paper_mm] if paper_mm is not None else width_px // 12
+        return cls(mode, width_px, profile, max(columns, 16))
 
     def encode(self, receipt: Receipt) -> bytes:
         if self.mode == "kanji":
@@ -135,6 +202,10 @@ class SimulatedPrinter:
         with self._lock:
             self._failure = reason
 
+    def status(self) -> PrinterStatus:
+        with self._lock:
+            return reason_status(self.name, self._failure)
+
     def print_receipt(self, receipt: Receipt) -> None:
         with self._lock:
             if self._failure is not None:
@@ -165,20 +236,18 @@ class EscposPrinter(ABC):
         with self._lock:
             self.send(job)
 
+    def status(self) -> PrinterStatus:
+        # A status query must not land in the middle of a job's bytes.
+        with self._lock:
+            return self.query_status()
+
     @abstractmethod
     def send(self, job: bytes) -> None:
         """Deliver an encoded job; raise PrinterError on any failure."""
 
-
-def _check_status(status: int, during: str) -> None:
-    if status & _STATUS_FIXED_MASK != _STATUS_FIXED_BITS:
-        return  # not an answer in the documented shape: no conclusion from it
-    if status & _STATUS_PAPER_END:
-        raise PrinterError(REASON_PAPER_OUT, f"paper end reported {during}")
-    if status & _STATUS_COVER_OPEN:
-        raise PrinterError(REASON_COVER_OPEN, f"cover open reported {during}")
-    if status & _STATUS_ERROR:
-        raise PrinterError(REASON_PRINTER_FAULT, f"error reported {during}")
+    @abstractmethod
+    def query_status(self) -> PrinterStatus:
+        """Ask the printer for its state; raise PrinterError when it cannot be reached."""
 
 
 class NetworkPrinter(EscposPrinter):
@@ -230,7 +299,7 @@ class NetworkPrinter(EscposPrinter):
                 status = self._query_status(sock, self.status_timeout)
                 self._answers_status = status is not None
                 if status is not None:
-                    _check_status(status, "before printing")
+                    check_status(status, "before printing")
             try:
                 sock.sendall(job)
             except TimeoutError as exc:
@@ -241,15 +310,31 @@ class NetworkPrinter(EscposPrinter):
                 status = self._query_status(sock, self.timeout)
                 if status is None:
                     raise PrinterError(REASON_NO_ANSWER, f"{where}: no status after the job")
-                _check_status(status, "after printing")
+                check_status(status, "after printing")
             else:
                 self._watch_close(sock, self.close_grace, where)
 
-    def _query_status(self, sock: socket.socket, wait: float) -> int | None:
+    def query_status(self) -> PrinterStatus:
+        where = f"{self.host}:{self.port}"
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        except OSError as exc:
+            raise PrinterError(REASON_UNREACHABLE, f"{where}: {exc}") from exc
+        with sock:
+            answers: dict[int, int | None] = {}
+            for n in (STATUS_PRINTER, STATUS_OFFLINE_CAUSE, STATUS_PAPER):
+                answers[n] = self._query_status(sock, self.status_timeout, status_query(n))
+                if answers[n] is None:
+                    break  # one silence is enough: it does not answer status
+        return status_from_answers(self.name, answers)
+
+    def _query_status(
+        self, sock: socket.socket, wait: float, query: bytes = STATUS_QUERY
+    ) -> int | None:
         """The status byte, or None when the printer does not answer within ``wait``."""
         where = f"{self.host}:{self.port}"
         try:
-            sock.sendall(STATUS_QUERY)
+            sock.sendall(query)
             sock.settimeout(wait)
             answer = sock.recv(64)
             if not answer:
@@ -328,6 +413,32 @@ class FilePrinter(EscposPrinter):
         finally:
             os.close(fd)
 
+    def query_status(self) -> PrinterStatus:
+        try:
+            fd = os.open(self.path, os.O_WRONLY | getattr(os, "O_NONBLOCK", 0))
+        except FileNotFoundError as exc:
+            raise PrinterError(REASON_NOT_FOUND, f"{self.path}: {exc}") from exc
+        except PermissionError as exc:
+            raise PrinterError(REASON_NO_PERMISSION, f"{self.path}: {exc}") from exc
+        except OSError as exc:
+            raise PrinterError(REASON_UNREACHABLE, f"{self.path}: {exc}") from exc
+        try:
+            if not stat.S_ISCHR(os.fstat(fd).st_mode):
+                # A capture file: always "there", never says anything.
+                return PrinterStatus(self.name, reachable=True)
+            if _lp_paper_out(fd):
+                return PrinterStatus(
+                    self.name,
+                    reachable=True,
+                    answered=True,
+                    paper_out=True,
+                    reason=REASON_PAPER_OUT,
+                    detail="lp status paper out",
+                )
+            return PrinterStatus(self.name, reachable=True)
+        finally:
+            os.close(fd)
+
     def _write_all(self, fd: int, job: bytes) -> None:
         # Non-blocking writes with a deadline: a switched-off USB printer would otherwise
         # hang the print thread for good.
@@ -356,115 +467,8 @@ def _lp_paper_out(fd: int) -> bool:
     return bool(struct.unpack("i", raw)[0] & _LP_PAPER_OUT)
 
 
-# ----- specs ---------------------------------------------------------------------------
-
-_SPEC_HELP = "expected 'simulated', 'network:HOST[:PORT][?mode=kanji]' or 'file:PATH[?mode=kanji]'"
-
-
-def _int_option(options: Mapping[str, str], key: str, default: int, low: int, high: int) -> int:
-    text = options.get(key)
-    if text is None:
-        return default
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise ValueError(f"printer option {key}={text!r}: expected a whole number {low}–{high}")
-    return int(text)
-
-
-def _timeout_option(options: Mapping[str, str]) -> float:
-    text = options.get("timeout", "10")
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 < value <= 600:
-        raise ValueError(f"printer option timeout={text!r}: expected seconds, e.g. 10")
-    return value
-
-
-def _mode_option(options: Mapping[str, str]) -> PrintMode:
-    mode = options.get("mode", "raster")
-    if mode == "raster":
-        return "raster"
-    if mode == "kanji":
-        return "kanji"
-    raise ValueError(f"printer option mode={mode!r}: expected 'raster' or 'kanji'")
-
-
-def _escpos_options(options: Mapping[str, str]) -> tuple[int, int, str]:
-    """width_px, columns, profile."""
-    return (
-        _int_option(options, "width", WIDTH_80MM, 160, 2048),
-        _int_option(options, "columns", COLUMNS_80MM, 16, 96),
-        options.get("profile", DEFAULT_PROFILE),
-    )
-
-
-def _open_simulated(target: str, options: Mapping[str, str]) -> Printer:
-    if target:
-        raise ValueError(f"'simulated' takes no address, got {target!r}")
-    return SimulatedPrinter(_int_option(options, "width", WIDTH_80MM, 160, 2048))
-
-
-def _open_network(target: str, options: Mapping[str, str]) -> Printer:
-    address = urlsplit("//" + target.removeprefix("//"))
-    try:
-        port = 9100 if address.port is None else address.port
-    except ValueError as exc:
-        raise ValueError(f"bad port in printer address {target!r}") from exc
-    if not address.hostname or address.path or address.username or port == 0:
-        raise ValueError(f"bad printer address {target!r}: expected HOST or HOST:PORT")
-    width_px, columns, profile = _escpos_options(options)
-    return NetworkPrinter(
-        address.hostname,
-        port,
-        _mode_option(options),
-        _timeout_option(options),
-        width_px=width_px,
-        columns=columns,
-        profile=profile,
-    )
-
-
-def _open_file(target: str, options: Mapping[str, str]) -> Printer:
-    if not target:
-        raise ValueError("'file:' needs a path, e.g. file:/dev/usb/lp0")
-    width_px, columns, profile = _escpos_options(options)
-    return FilePrinter(
-        target,
-        _mode_option(options),
-        _timeout_option(options),
-        width_px=width_px,
-        columns=columns,
-        profile=profile,
-    )
-
-
-_Opener = Callable[[str, Mapping[str, str]], Printer]
-_OPENERS: Mapping[str, tuple[_Opener, frozenset[str]]] = {
-    "simulated": (_open_simulated, frozenset({"width"})),
-    "network": (_open_network, frozenset({"mode", "width", "columns", "profile", "timeout"})),
-    "file": (_open_file, frozenset({"mode", "width", "columns", "profile", "timeout"})),
-}
-
-
 def open_printer(spec: str) -> Printer:
-    """The printer a spec string names; ValueError, saying what is wrong, for a bad spec."""
-    head, _, query = spec.strip().partition("?")
-    scheme, _, target = head.partition(":")
-    if scheme not in _OPENERS:
-        raise ValueError(f"unknown printer {spec!r}: {_SPEC_HELP}")
-    opener, allowed = _OPENERS[scheme]
-    try:
-        parsed = parse_qs(query, keep_blank_values=True, strict_parsing=True) if query else {}
-    except ValueError as exc:
-        raise ValueError(f"bad options in printer {spec!r}: {exc}") from exc
-    unknown = sorted(set(parsed) - allowed)
-    if unknown:
-        raise ValueError(
-            f"unknown option {', '.join(unknown)} in printer {spec!r} "
-            f"(allowed: {', '.join(sorted(allowed))})"
-        )
-    repeated = sorted(key for key, values in parsed.items() if len(values) > 1)
-    if repeated:
-        raise ValueError(f"option {', '.join(repeated)} given twice in printer {spec!r}")
-    return opener(target, {key: values[0] for key, values in parsed.items()})
+    """The printer a spec string names (see devices/printer_specs.py); ValueError when bad."""
+    from devices.printer_specs import open_printer as open_from_spec
+
+    return open_from_spec(spec)

@@ -124,7 +124,11 @@ def layout_rows(
 @lru_cache(maxsize=16)
 def _font(weight: Weight, size: int) -> tuple[ImageFont.FreeTypeFont, bool]:
     file: FontFile = find_font(weight)
-    font = ImageFont.truetype(file.path, size=size, index=file.index)
+    # Japanese and Latin text need no complex shaping, and wrapping measures every row as
+    # it grows: the basic layout measures some five times faster than raqm.
+    font = ImageFont.truetype(
+        file.path, size=size, index=file.index, layout_engine=ImageFont.Layout.BASIC
+    )
     return font, weight == "bold" and not file.is_bold
 
 

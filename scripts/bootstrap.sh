@@ -14,6 +14,8 @@ UV_VERSION=0.13.9
 run_pkgs=(
   # pyscard builds from source against PC/SC lite
   pcscd libpcsclite-dev build-essential python3-dev python3-venv swig
+  # USB receipt printers through pyusb
+  libusb-1.0-0
   # Qt on X11 (a window under Xvfb when there is no display) and Japanese fonts
   fonts-noto-cjk libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0

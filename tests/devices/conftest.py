@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ def start_reader() -> Iterator[Callable[..., tuple[PcscReader, CardEventRecorder
     started: list[PcscReader] = []
 
     def start(
-        reader_name: str | None = None, **options: float
+        reader_name: str | None = None, **options: Any
     ) -> tuple[PcscReader, CardEventRecorder]:
         reader = PcscReader(reader_name, **options)
         recorder = CardEventRecorder()

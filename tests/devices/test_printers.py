@@ -1,4 +1,5 @@
-"""Printers: a fake network printer on a real socket, files, the simulator, and specs."""
+"""Printers: a fake network printer on a real socket, files, the simulator, specs, profiles,
+status for the settings screen, and the test page."""
 
 from __future__ import annotations
 
@@ -14,16 +15,21 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from devices.printer_specs import printer_profiles
+from devices.printer_testpage import TEST_QR_PAYLOAD, test_page, test_print
 from devices.printers import (
     REASON_CONNECTION_LOST,
+    REASON_COVER_OPEN,
     REASON_NOT_FOUND,
     REASON_PAPER_OUT,
     REASON_UNREACHABLE,
+    EscposFormat,
     FilePrinter,
     NetworkPrinter,
     PrinterError,
     SimulatedPrinter,
     open_printer,
+    query_printer_status,
 )
 from tests.support.escpos_decode import Incomplete, decode, iter_commands
 from tests.support.receipts import QR_PAYLOAD, sample_receipt
@@ -257,7 +263,8 @@ def test_open_printer_specs() -> None:
     ("spec", "message"),
     [
         ("", "unknown printer"),
-        ("usb:04b8:0202", "unknown printer"),
+        ("cups:TM-T88V", "unknown printer"),
+        ("lpt:1", "unknown printer"),
         ("simulator", "unknown printer"),
         ("network:", "bad printer address"),
         ("network:host:99999", "bad port"),
@@ -273,8 +280,111 @@ def test_open_printer_specs() -> None:
         ("file:", "needs a path"),
         ("file:/dev/usb/lp0?mode", "bad options"),
         ("simulated:x", "no address"),
+        ("network:host?paper=76", "paper='76'"),
+        ("network:host?profile=AF-240", "too narrow"),
+        ("serial:", "needs a port"),
+        ("serial:/dev/ttyS0?baud=fast", "baud"),
+        ("serial:/dev/ttyS0?flow=dsrdtr", "flow='dsrdtr'"),
+        ("serial:/dev/ttyS0?in_ep=0x82", "unknown option in_ep"),
     ],
 )
 def test_bad_specs_say_what_is_wrong(spec: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         open_printer(spec)
+
+
+# -- profiles, status, test page -----------------------------------------------------------
+
+
+def test_widths_follow_the_profile_and_the_paper() -> None:
+    profiles = {profile.name: profile for profile in printer_profiles()}
+    assert (profiles["TM-T88V"].width_px, profiles["TM-T88V"].paper_mm) == (512, 80)
+    assert (profiles["TM-T20II"].width_px, profiles["TM-T20II"].paper_mm) == (576, 80)
+    assert (profiles["NT-5890K"].width_px, profiles["NT-5890K"].paper_mm) == (384, 58)
+    assert profiles["default"].width_px is None and profiles["default"].paper_mm is None
+
+    def fmt(spec: str) -> EscposFormat:
+        printer = open_printer(spec)
+        assert isinstance(printer, NetworkPrinter)
+        return printer.format
+
+    assert fmt("network:p") == EscposFormat("raster", 512, "TM-T88V", 42)
+    assert fmt("network:p?profile=TM-T20II") == EscposFormat("raster", 576, "TM-T20II", 48)
+    assert fmt("network:p?profile=NT-5890K&mode=kanji") == EscposFormat(
+        "kanji", 384, "NT-5890K", 32
+    )
+    assert fmt("network:p?paper=58") == EscposFormat("raster", 384, "TM-T88V", 32)
+    assert fmt("network:p?paper=80mm&profile=TM-T20II").width_px == 512
+    assert fmt("network:p?profile=default") == EscposFormat("raster", 512, "default", 42)
+    assert fmt("network:p?paper=58&columns=30&width=360").columns == 30
+
+
+def test_network_status_for_the_settings_screen(fake_printer: MakeFake) -> None:
+    sink = fake_printer()
+    status = query_printer_status(NetworkPrinter("127.0.0.1", sink.port, timeout=5))
+    assert status.ready and status.answered and status.message == "印刷できます"
+    assert decode(sink.next_job()).status_queries == 3
+
+    out = fake_printer(status=STATUS_PAPER_END)
+    status = query_printer_status(NetworkPrinter("127.0.0.1", out.port, timeout=5))
+    assert (status.ready, status.paper_out, status.reason) == (False, True, REASON_PAPER_OUT)
+
+    silent = fake_printer(status=None)
+    printer = NetworkPrinter("127.0.0.1", silent.port, timeout=5, status_timeout=0.2)
+    status = query_printer_status(printer)
+    assert status.ready and not status.answered
+    assert status.message == "接続できました（このプリンターは状態を返しません）"
+
+    gone = query_printer_status(NetworkPrinter("127.0.0.1", _free_port(), timeout=2))
+    assert (gone.reachable, gone.reason) == (False, REASON_UNREACHABLE)
+
+
+def test_simulated_and_file_printers_report_status(tmp_path: Path) -> None:
+    simulated = SimulatedPrinter()
+    assert query_printer_status(simulated).ready
+    simulated.fail_with(REASON_COVER_OPEN)
+    status = query_printer_status(simulated)
+    assert (status.cover_open, status.reason) == (True, REASON_COVER_OPEN)
+
+    capture = tmp_path / "capture.bin"
+    capture.write_bytes(b"")
+    assert query_printer_status(FilePrinter(str(capture))).ready
+    missing = query_printer_status(FilePrinter(str(tmp_path / "lp9")))
+    assert (missing.reachable, missing.reason) == (False, REASON_NOT_FOUND)
+
+
+@pytest.mark.parametrize("mode", ["kanji", "raster"])
+def test_the_test_page_prints_in_japanese_in_both_modes(fake_printer: MakeFake, mode: str) -> None:
+    sink = fake_printer()
+    printer = NetworkPrinter("127.0.0.1", sink.port, mode=mode, timeout=5)  # type: ignore[arg-type]
+    test_print(printer)
+    result = decode(sink.next_job())
+    assert result.qr_payloads == [TEST_QR_PAYLOAD] and result.cuts == 1
+    if mode == "kanji":
+        lines = result.lines
+        assert lines[0] == "テスト印字"
+        assert "半角ｶﾀｶﾅ ABC abc 0123456789" in lines
+        assert any(line.startswith("プリンター") and "network:127.0.0.1" in line for line in lines)
+        assert any(line.startswith("幅") and line.endswith("42 桁") for line in lines)
+    else:
+        assert result.images[0].width == 512
+
+
+def test_the_test_page_names_the_simulator() -> None:
+    page = test_page(SimulatedPrinter(width_px=384))
+    texts = [(line.left, line.right) for line in page.lines()]
+    assert ("印字方式", "画面表示") in texts and ("幅", "384 ドット") in texts
+    printer = SimulatedPrinter()
+    test_print(printer)
+    assert printer.last_png is not None
+
+
+def test_a_printer_without_status_is_taken_as_reachable_and_silent() -> None:
+    class Bare:
+        name = "bare"
+
+        def print_receipt(self, receipt: object) -> None:
+            pass
+
+    status = query_printer_status(Bare())  # type: ignore[arg-type]
+    assert status.reachable and not status.answered and status.reason is None

@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from devices.card_profile import CardProfile
 from devices.cards import (
     REASON_CARD_UNREADABLE,
     CardPresented,
@@ -201,3 +202,39 @@ def test_the_default_registry_is_made_once_with_the_builtin_drivers() -> None:
     assert all(registry is seen[0] for registry in seen)
     assert {d.name for d in seen[0].reader_drivers()} >= {"simulated", "pcsc"}
     assert isinstance(open_reader("simulated"), SimulatedReader)
+
+
+def test_a_profile_reaches_the_simulated_reader_and_its_member_numbers(
+    registry: DeviceRegistry,
+) -> None:
+    profile = CardProfile(file_id=b"\x01\x01")
+    reader = registry.open_reader("simulated", profile=profile)
+    assert isinstance(reader, SimulatedReader) and reader.profile == profile
+    events = CardEventRecorder()
+    reader.start(events)
+    try:
+        reader.tap("0102", member_no="0012345678")
+        assert events.wait_for(CardPresented, 1.0) == CardPresented(
+            SIMULATED_READER_NAME, "0102", "0012345678"
+        )
+    finally:
+        reader.stop()
+
+    # Without a profile, a reader does not read the card's file, whatever the card holds.
+    plain = registry.open_reader("simulated")
+    plain_events = CardEventRecorder()
+    plain.start(plain_events)
+    try:
+        plain.tap("0102", member_no="0012345678")  # type: ignore[attr-defined]
+        assert plain_events.wait_for(CardPresented, 1.0).member_no is None  # type: ignore[union-attr]
+    finally:
+        plain.stop()
+
+
+def test_drivers_that_cannot_read_card_files_refuse_a_profile(registry: DeviceRegistry) -> None:
+    registry.register_reader_driver(
+        ReaderDriver("uidonly", lambda: ["R"], lambda name: SimulatedReader(name or "R"))
+    )
+    with pytest.raises(ValueError, match="cannot read a card profile"):
+        registry.open_reader("uidonly", profile=CardProfile(file_id=b"\x01\x01"))
+    assert registry.open_reader("uidonly").name == "R"

@@ -8,6 +8,12 @@ configuration (``pcscd --foreground -c DIR``) declaring one vpcd reader::
 
 so the readers' names and ports do not depend on the machine's /etc/reader.conf.d.
 
+`Pcscd.replace_reader` declares the vpcd reader under another name from the daemon's next
+start: to a PC/SC client, one reader was unplugged and another model plugged in. pcscd
+1.9 does not rescan reader.conf.d at run time (SIGUSR1 only rescans USB), so a stop and
+start is how a test plugs readers. Only one vpcd reader at a time: the driver keeps its
+connections by slot number, so two vpcd readers in one daemon share (and lose) cards.
+
 Only one pcscd can run on a machine (it owns /run/pcscd). Starting this one therefore
 stops any pcscd already running, including the system's: the suites that use it run as
 root on a dedicated test machine (CI, a developer's container), never on a workstation
@@ -100,6 +106,7 @@ class Pcscd:
         self.second_reader_name = f"{friendly_name} 00 01"
         self.config_dir = self.base_dir / "reader.conf.d"
         self.log_path = self.base_dir / "pcscd.log"
+        self.replacement_name: str | None = None  # see replace_reader
         self._process: subprocess.Popen[bytes] | None = None
         self._lock = threading.RLock()
 
@@ -162,6 +169,14 @@ class Pcscd:
         if not self.running:
             self.start()
 
+    def replace_reader(self, friendly_name: str | None) -> list[str]:
+        """From the next start, name the reader ``friendly_name`` (None: back to the usual
+        one); returns the names of its two slots then. Same ports."""
+        with self._lock:
+            self.replacement_name = friendly_name
+        name = friendly_name or self.friendly_name
+        return [f"{name} 00 00", f"{name} 00 01"]
+
     def log_tail(self, lines: int = 40) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -170,12 +185,8 @@ class Pcscd:
 
     def _write_config(self) -> None:
         self.config_dir.mkdir(parents=True, exist_ok=True)
-        (self.config_dir / "vpcd").write_text(
-            f'FRIENDLYNAME "{self.friendly_name}"\n'
-            f"DEVICENAME   /dev/null:0x{self.port:04X}\n"
-            f"LIBPATH      {VPCD_DRIVER}\n"
-            f"CHANNELID    0x{self.port:04X}\n"
-        )
+        name = self.replacement_name or self.friendly_name
+        (self.config_dir / "vpcd").write_text(_reader_conf(name, self.port))
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -194,6 +205,15 @@ class Pcscd:
             time.sleep(0.01)
         self.stop(kill=True)
         raise RuntimeError(f"pcscd was not ready within {timeout:.1f} s:\n{self.log_tail()}")
+
+
+def _reader_conf(friendly_name: str, port: int) -> str:
+    return (
+        f'FRIENDLYNAME "{friendly_name}"\n'
+        f"DEVICENAME   /dev/null:0x{port:04X}\n"
+        f"LIBPATH      {VPCD_DRIVER}\n"
+        f"CHANNELID    0x{port:04X}\n"
+    )
 
 
 def port_listening(port: int) -> bool:

@@ -17,7 +17,7 @@ from tests.support.pcscd import (
     release_pcscd,
     wait_reader_empty,
 )
-from tests.support.vcard import ATR_MIFARE_1K, VirtualCard
+from tests.support.vcard import ATR_MIFARE_1K, CardFile, VirtualCard
 
 
 @pytest.fixture(scope="session")
@@ -51,8 +51,11 @@ def virtual_card(live_pcscd: Pcscd) -> Iterator[Callable[..., VirtualCard]]:
         unreadable: bool = False,
         atr: bytes = ATR_MIFARE_1K,
         port: int | None = None,
+        file: CardFile | None = None,
     ) -> VirtualCard:
-        card = VirtualCard(uid, port=port or live_pcscd.port, atr=atr, unreadable=unreadable)
+        card = VirtualCard(
+            uid, port=port or live_pcscd.port, atr=atr, unreadable=unreadable, file=file
+        )
         made.append(card)
         return card
 

@@ -8,8 +8,11 @@ length and then the payload. A 1-byte payload from the driver is a control (0 po
 one is a command APDU that the card answers with a response APDU.
 
 This card answers the PC/SC "get data" command ``FF CA 00 00 00`` with its UID (or with
-``6A 81`` when it plays an unreadable card) and ``6D 00`` to anything else. It can also be
-told to vanish while a command is in flight, the way a customer pulls a card away too early.
+``6A 81`` when it plays an unreadable card) and ``6D 00`` to anything else. Given a
+`CardFile` it also holds a member number file: SELECT by AID and by file id, and READ
+BINARY, answered as ISO 7816-4 cards do (``6A 82`` for what it does not have). It can be
+told to vanish while a command is in flight, the way a customer pulls a card away too
+early: at the next command, or at the first command of a given kind.
 
 Usage::
 
@@ -19,7 +22,8 @@ Usage::
     card.remove()
 
 or as a context manager (``with VirtualCard(...) as card:`` inserts, and removes on exit).
-`CardEventRecorder` is a reader callback that tests wait on with bounded timeouts.
+`CardEventRecorder` is a device callback (card readers, the reader watcher, scanners) that
+tests wait on with bounded timeouts.
 """
 
 from __future__ import annotations
@@ -29,9 +33,11 @@ import struct
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import TracebackType
 
-from devices.cards import CardEvent
+from devices.cards import CardEvent, ReaderListEvent
+from devices.scanner import ScanEvent
 
 DEFAULT_PORT = 40000
 
@@ -44,6 +50,24 @@ GET_DATA_UID = bytes.fromhex("FFCA000000")
 SW_OK = b"\x90\x00"
 SW_FUNCTION_NOT_SUPPORTED = b"\x6a\x81"
 SW_INS_NOT_SUPPORTED = b"\x6d\x00"
+SW_FILE_NOT_FOUND = b"\x6a\x82"
+SW_NO_CURRENT_EF = b"\x69\x86"
+SW_WRONG_OFFSET = b"\x6b\x00"
+SW_END_OF_FILE = b"\x62\x82"
+
+INS_SELECT = 0xA4
+INS_READ_BINARY = 0xB0
+
+
+@dataclass(frozen=True)
+class CardFile:
+    """A file on the card: in the application ``aid`` (None: no application to select),
+    with id ``file_id`` (None: the application's only file, read once it is selected)."""
+
+    data: bytes
+    aid: bytes | None = None
+    file_id: bytes | None = None
+
 
 _CTRL_OFF = 0
 _CTRL_ON = 1
@@ -65,6 +89,7 @@ class VirtualCard:
         host: str = "127.0.0.1",
         atr: bytes = ATR_MIFARE_1K,
         unreadable: bool = False,
+        file: CardFile | None = None,
     ) -> None:
         self.uid = uid.upper()
         self._uid_bytes = bytes.fromhex(uid)
@@ -72,7 +97,13 @@ class VirtualCard:
         self.host = host
         self.atr = atr
         self.unreadable = unreadable
+        self.file = file
         self.apdus: list[bytes] = []
+        # (command, time.perf_counter() as its answer was sent), for latency checks.
+        self.answered: list[tuple[bytes, float]] = []
+        self._app_selected = False
+        self._file_selected = False
+        self._pull_on_prefix: bytes | None = None
         self._lock = threading.Lock()
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -117,6 +148,11 @@ class VirtualCard:
         with self._lock:
             self._pull_on_next_apdu = True
 
+    def pull_on_command(self, prefix: bytes) -> None:
+        """Vanish when a command starting with ``prefix`` arrives (e.g. READ BINARY ``00 B0``)."""
+        with self._lock:
+            self._pull_on_prefix = prefix
+
     @property
     def inserted(self) -> bool:
         with self._lock:
@@ -125,6 +161,19 @@ class VirtualCard:
     def wait_pulled(self, timeout: float = 5.0) -> bool:
         """Wait until the card vanished because of ``pull_on_next_apdu``."""
         return self._pulled.wait(timeout)
+
+    def answer_time(self, command: bytes, timeout: float = 2.0) -> float:
+        """When (time.perf_counter) the answer to ``command`` was sent; waits for it to be
+        noted, as the reader may report the card before this card's thread runs again."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                for sent, at in self.answered:
+                    if sent == command:
+                        return at
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the card never answered {command.hex(' ')}")
+            time.sleep(0.001)
 
     def wait_powered(self, timeout: float = 5.0) -> bool:
         """Wait until the driver powered the card up after an insert."""
@@ -156,7 +205,11 @@ class VirtualCard:
                     self._vanish(sock)
                     return
                 if reply is not None:
+                    sending_at = time.perf_counter()
                     sock.sendall(struct.pack(">H", len(reply)) + reply)
+                    if len(message) > 1:
+                        with self._lock:
+                            self.answered.append((message, sending_at))
         except OSError:
             # remove() shut the socket down under us, or the driver went away (pcscd stopped).
             return
@@ -169,6 +222,7 @@ class VirtualCard:
             if control == _CTRL_ATR:
                 return self.atr
             if control in (_CTRL_ON, _CTRL_RESET):
+                self._app_selected = self._file_selected = False
                 self._powered.set()
             # Power on/off and reset get no answer in the vpcd protocol.
             return None
@@ -177,11 +231,45 @@ class VirtualCard:
             if self._pull_on_next_apdu:
                 self._pull_on_next_apdu = False
                 raise _Pull
+            if self._pull_on_prefix is not None and message.startswith(self._pull_on_prefix):
+                self._pull_on_prefix = None
+                raise _Pull
         if message == GET_DATA_UID:
             if self.unreadable:
                 return SW_FUNCTION_NOT_SUPPORTED
             return self._uid_bytes + SW_OK
+        if len(message) >= 4 and message[1] == INS_SELECT:
+            return self._select(message)
+        if len(message) == 5 and message[1] == INS_READ_BINARY:
+            return self._read_binary(message)
         return SW_INS_NOT_SUPPORTED
+
+    def _select(self, apdu: bytes) -> bytes:
+        p1 = apdu[2]
+        body = apdu[5 : 5 + apdu[4]] if len(apdu) > 5 else b""
+        file = self.file
+        if p1 == 0x04:  # by DF name (AID)
+            found = file is not None and file.aid is not None and body == file.aid
+            self._app_selected = found
+            self._file_selected = found and file is not None and file.file_id is None
+            return SW_OK if found else SW_FILE_NOT_FOUND
+        if p1 in (0x00, 0x02):  # by file id
+            in_app = file is not None and (file.aid is None or self._app_selected)
+            found = in_app and file is not None and body == file.file_id
+            self._file_selected = found
+            return SW_OK if found else SW_FILE_NOT_FOUND
+        return SW_FILE_NOT_FOUND
+
+    def _read_binary(self, apdu: bytes) -> bytes:
+        if self.file is None or not self._file_selected:
+            return SW_NO_CURRENT_EF
+        offset = (apdu[2] << 8) | apdu[3]
+        wanted = apdu[4] or 256
+        data = self.file.data
+        if offset > len(data):
+            return SW_WRONG_OFFSET
+        chunk = data[offset : offset + wanted]
+        return chunk + (SW_OK if len(chunk) == wanted else SW_END_OF_FILE)
 
     def _vanish(self, sock: socket.socket) -> None:
         _close(sock)
@@ -233,8 +321,11 @@ def _close(sock: socket.socket) -> None:
     sock.close()
 
 
+DeviceEvent = CardEvent | ReaderListEvent | ScanEvent
+
+
 class CardEventRecorder:
-    """A CardReader callback that keeps every event and the thread it arrived on.
+    """A device callback that keeps every event and the thread it arrived on.
 
     Tests wait on it with bounded timeouts instead of sleeping::
 
@@ -245,12 +336,12 @@ class CardEventRecorder:
 
     def __init__(self) -> None:
         self._condition = threading.Condition()
-        self.events: list[CardEvent] = []
+        self.events: list[DeviceEvent] = []
         self.threads: list[int] = []
         self.times: list[float] = []
         self._cursor = 0
 
-    def __call__(self, event: CardEvent) -> None:
+    def __call__(self, event: DeviceEvent) -> None:
         with self._condition:
             self.events.append(event)
             self.threads.append(threading.get_ident())
@@ -259,10 +350,10 @@ class CardEventRecorder:
 
     def wait_for(
         self,
-        kind: type[CardEvent] | tuple[type[CardEvent], ...],
+        kind: type[DeviceEvent] | tuple[type[DeviceEvent], ...],
         timeout: float = 5.0,
-        predicate: Callable[[CardEvent], bool] | None = None,
-    ) -> CardEvent:
+        predicate: Callable[[DeviceEvent], bool] | None = None,
+    ) -> DeviceEvent:
         """The next matching event after the previous wait's, skipping others; fails on timeout."""
         deadline = time.monotonic() + timeout
         with self._condition:
@@ -279,12 +370,12 @@ class CardEventRecorder:
                     )
                 self._condition.wait(remaining)
 
-    def since_last_wait(self) -> list[CardEvent]:
+    def since_last_wait(self) -> list[DeviceEvent]:
         """Events after the one the last wait_for returned (to check nothing else came)."""
         with self._condition:
             return list(self.events[self._cursor :])
 
-    def time_of(self, event: CardEvent) -> float:
+    def time_of(self, event: DeviceEvent) -> float:
         """When (time.monotonic) this exact event object arrived."""
         with self._condition:
             for index, seen in enumerate(self.events):
