@@ -1,62 +1,71 @@
 """The register's local store: the op outbox and the cached directory, in one SQLite file.
 
-A sale, its op and its receipt are written in one transaction (WAL, synchronous=FULL):
-after `record_sale` returns, the sale survives a crash and will reach HQ exactly once.
-Only one thread writes (see `sync.worker.StoreWorker`); reads may come from any thread.
+A sale, its op (the local ledger effect) and its receipt are written in one transaction
+(WAL, synchronous=FULL): after `record_sale` returns, the sale survives a crash and will
+reach HQ exactly once. Only one thread writes (see `sync.worker.StoreWorker`); reads may
+come from any thread, each on its own connection.
+
+The sale and the member look-ups run as plain SQL on the store's connections: on this
+hardware an ORM commit per row reaches about a third of raw sqlite3's rate, and an ORM
+look-up costs hundreds of microseconds of Python; plain SQL keeps a sale close to the
+cost of its fsync (bench/bench_store.py). Everything else goes through the models.
+Start-up checks, recovery and backups live in `sync.recovery` and `sync.backup`.
 """
 
 from __future__ import annotations
 
+import json
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from loyalty.program import Program, parse_program
 from loyalty.quote import Quote
+from sync import store_views
+from sync.audit import AuditCheck, append_audit, audit_head, verify_chain
 from sync.models import (
     PENDING_STATES,
     Card,
     Member,
+    MemberLot,
     OutboxOp,
     ProgramSnapshot,
     ReceiptRecord,
+    RecoveryState,
     SyncState,
+    utc_text,
 )
-from sync.protocol import Op, OpResult, PullResponse, SalePayload
+from sync.phone import phone_lookup_hash
+from sync.protocol import MemberState, Op, OpResult, PullResponse, SalePayload
+from sync.store_db import (
+    ReaderPool,
+    connect,
+    dumps_compact,
+    migrate,
+    reader_engine,
+    write_txn,
+    writer_engine,
+)
+from sync.store_holds import HoldsMixin
+from sync.store_views import LotView, MemberView, StoreCorrupt, StoreError
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+__all__ = [
+    "LotView", "MemberView", "RecordedSale", "RegisterStore", "SaleFacts", "StoreCorrupt",
+    "StoreError", "list_cards", "migrate",
+]
 
-
-class StoreError(Exception):
-    """A request the store refuses; the message is for the cashier."""
-
-
-@dataclass(frozen=True)
-class MemberView:
-    member_id: str
-    member_no: str
-    display_name: str
-    status: str
-    hq_balance: int
-    pending_delta: int  # effects of ops not yet answered by HQ
-
-    @property
-    def balance(self) -> int:
-        return self.hq_balance + self.pending_delta
-
-    @property
-    def masked_no(self) -> str:
-        # The last four digits are enough to confirm the member; the rest stays off
-        # screens and receipts.
-        return "…" + self.member_no[-4:]
+REFUSING_MESSAGE = ("レジのデータベースが破損していたため、販売を停止しています。"
+                    "店長に連絡してください（退避したファイル: {name}）")
+REBUILDING_MESSAGE = ("データベースを復旧中です。HQ との同期が終わるまで販売できません"
+                      "（退避したファイル: {name}）")
 
 
 @dataclass(frozen=True)
@@ -82,63 +91,82 @@ class RecordedSale:
 
 ReceiptBuilder = Callable[[SaleFacts], dict[str, Any]]
 
-
-def _sqlite_engine(path: Path, *, immediate: bool) -> Engine:
-    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        # Take over transaction control from the sqlite3 module so BEGIN is ours.
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=FULL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=5000")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        # The writer takes the lock up front so a read-then-write never fails half way.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-    return engine
+_INSERT_OP = (
+    "INSERT INTO ops (op_id, device_seq, kind, member_id, body, points_delta, state, "
+    "attempts, created_at) VALUES (?, ?, 'sale', ?, ?, ?, 'queued', 0, ?)"
+)
+_INSERT_RECEIPT = (
+    "INSERT INTO receipts (op_id, receipt_no, model, print_state, print_attempts, created_at) "
+    "VALUES (?, ?, ?, 'pending', 0, ?)"
+)
 
 
-def migrate(engine: Engine) -> None:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+def refusal_of(state: str, kept_path: str) -> StoreCorrupt | None:
+    if state == "done":
+        return None
+    template = REFUSING_MESSAGE if state == "refusing" else REBUILDING_MESSAGE
+    return StoreCorrupt(template.format(name=Path(kept_path).name), kept_path)
 
 
-class RegisterStore:
-    """The register database. Construct once per process; writes from one thread only."""
+class RegisterStore(HoldsMixin):
+    """The register database. Construct once per process; writes from one thread only.
+
+    A database file that may be damaged (every start-up) is opened through
+    `sync.recovery.open_checked`, which checks it first.
+    """
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._writer = _sqlite_engine(path, immediate=True)
-        self._reader = _sqlite_engine(path, immediate=False)
-        migrate(self._writer)
+        self._wlock = threading.RLock()
+        self._wconn = connect(path)
+        self._writer = writer_engine(self._wconn)
+        self._reader = reader_engine(path)
+        self._readers = ReaderPool(path)
+        try:
+            migrate(self._writer)
+        except BaseException:
+            self.close()
+            raise
         self._write = sessionmaker(self._writer, expire_on_commit=False)
         self._read = sessionmaker(self._reader, expire_on_commit=False)
 
-    def close(self) -> None:
-        self._writer.dispose()
-        self._reader.dispose()
+    @classmethod
+    def open_checked(cls, path: Path, *, quick: bool | None = None) -> RegisterStore:
+        """The start-up path: `sync.recovery.open_checked` (integrity check first)."""
+        # Imported here: sync.recovery builds on this module.
+        from sync.recovery import open_checked
 
-    # -- identity -------------------------------------------------------------------
+        return open_checked(path, quick=quick)
+
+    def close(self) -> None:
+        with self._wlock:
+            self._readers.close()
+            self._writer.dispose()
+            self._reader.dispose()
+            self._wconn.close()
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A write transaction on the writer connection (store thread only)."""
+        with self._wlock, self._write.begin() as s:
+            yield s
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with self._read() as s:
+            yield s
+
+    # -- identity and health ----------------------------------------------------------
 
     def identity(self) -> tuple[str, str] | None:
-        with self._read() as s:
-            row = s.get(SyncState, 1)
-            return (row.device_id, row.store_id) if row else None
+        with self._readers.snapshot() as con:
+            row = con.execute("SELECT device_id, store_id FROM sync_state WHERE id = 1").fetchone()
+            return (row[0], row[1]) if row else None
 
     def initialise(self, device_id: str, store_id: str) -> None:
         """Bind this database to a register. A bound database never changes identity."""
-        with self._write.begin() as s:
+        with self.writing() as s:
             row = s.get(SyncState, 1)
             if row is None:
                 s.add(SyncState(id=1, device_id=device_id, store_id=store_id,
@@ -148,77 +176,121 @@ class RegisterStore:
                     f"このデータベースはレジ {row.device_id}（店舗 {row.store_id}）のものです"
                 )
 
-    # -- reads ----------------------------------------------------------------------
+    def refusal(self) -> StoreCorrupt | None:
+        """Why this register must not sell now (its database is being recovered), or None."""
+        with self._readers.snapshot() as con:
+            row = con.execute("SELECT state, kept_path FROM recovery WHERE id = 1").fetchone()
+        return refusal_of(row[0], row[1]) if row else None
 
-    def _pending_delta(self, s: Session, member_id: str) -> int:
-        total = s.scalar(
-            select(func.coalesce(func.sum(OutboxOp.points_delta), 0)).where(
-                OutboxOp.member_id == member_id, OutboxOp.state.in_(PENDING_STATES)
-            )
-        )
-        return int(total or 0)
+    def next_device_seq(self) -> int:
+        with self._readers.snapshot() as con:
+            row = con.execute("SELECT next_device_seq FROM sync_state WHERE id = 1").fetchone()
+            return int(row[0]) if row else 1
 
-    def _view(self, s: Session, m: Member) -> MemberView:
-        return MemberView(m.member_id, m.member_no, m.display_name, m.status,
-                          m.hq_balance, self._pending_delta(s, m.member_id))
+    def integrity_problems(self, *, quick: bool = False) -> list[str]:
+        """SQLite's own check of the open database; empty when it is sound."""
+        pragma = "quick_check" if quick else "integrity_check"
+        rows = self._readers.get().execute(f"PRAGMA {pragma}").fetchall()
+        return [] if [r[0] for r in rows] == ["ok"] else [str(r[0]) for r in rows]
+
+    # -- members ------------------------------------------------------------------------
 
     def member(self, member_id: str) -> MemberView | None:
-        with self._read() as s:
-            m = s.get(Member, member_id)
-            return self._view(s, m) if m else None
+        with self._readers.snapshot() as con:
+            return store_views.member_by_id(con, member_id)
 
     def member_by_card(self, uid: str) -> MemberView:
         """The member a card belongs to, or StoreError saying why the card cannot be used."""
-        with self._read() as s:
-            card = s.get(Card, uid.upper())
-            if card is None:
-                raise StoreError("登録されていないカードです")
-            if card.status != "active":
-                raise StoreError("このカードは利用停止中です。店長にお知らせください")
-            m = s.get(Member, card.member_id)
-            if m is None:
-                raise StoreError("会員情報がまだ届いていません。同期後にもう一度お試しください")
-            if m.status != "active":
-                raise StoreError("この会員は利用停止中です")
-            return self._view(s, m)
+        try:
+            with self._readers.snapshot() as con:
+                return store_views.member_by_card(con, uid)
+        except StoreError:
+            self._raise_refusal()
+            raise
+
+    def member_by_number(self, member_no: str) -> MemberView:
+        """The member with this member number (typed or scanned), or StoreError."""
+        try:
+            with self._readers.snapshot() as con:
+                return store_views.member_by_number(con, member_no)
+        except StoreError:
+            self._raise_refusal()
+            raise
+
+    def _raise_refusal(self) -> None:
+        # A store being rebuilt has an empty cache: "unknown card" would mislead.
+        refused = self.refusal()
+        if refused is not None:
+            raise refused from None
+
+    def members_by_phone_hash(self, phone_hash: str) -> list[MemberView]:
+        with self._readers.snapshot() as con:
+            return store_views.members_by_phone_hash(con, phone_hash)
+
+    def members_by_phone(self, key: bytes, phone: str) -> list[MemberView]:
+        """Members whose phone is the typed number; only its keyed hash is compared."""
+        return self.members_by_phone_hash(phone_lookup_hash(key, phone))
+
+    # -- reads --------------------------------------------------------------------------
 
     def program(self) -> Program | None:
-        with self._read() as s:
-            snap = s.scalars(
-                select(ProgramSnapshot).order_by(ProgramSnapshot.version.desc()).limit(1)
-            ).first()
-            return parse_program(snap.toml) if snap else None
+        with self._readers.snapshot() as con:
+            row = con.execute("SELECT toml FROM programs ORDER BY version DESC LIMIT 1").fetchone()
+        return parse_program(row[0]) if row else None
 
     def pending_ops(self, limit: int) -> list[Op]:
         """The oldest ops still waiting for an answer from HQ, in device_seq order."""
-        with self._read() as s:
-            rows = s.scalars(
-                select(OutboxOp).where(OutboxOp.state.in_(("queued", "sent")))
-                .order_by(OutboxOp.device_seq).limit(limit)
-            ).all()
-            return [Op.model_validate(r.body) for r in rows]
+        with self._readers.snapshot() as con:
+            rows = con.execute(
+                "SELECT body FROM ops WHERE state IN ('queued', 'sent') "
+                "ORDER BY device_seq LIMIT ?", (limit,)
+            ).fetchall()
+        return [Op.model_validate_json(body) for (body,) in rows]
 
     def outbox_counts(self) -> dict[str, int]:
-        with self._read() as s:
-            rows = s.execute(select(OutboxOp.state, func.count()).group_by(OutboxOp.state)).all()
-            return {state: int(n) for state, n in rows}
+        with self._readers.snapshot() as con:
+            rows = con.execute("SELECT state, count(*) FROM ops GROUP BY state").fetchall()
+        return {state: int(n) for state, n in rows}
 
     def op_state(self, op_id: str) -> str | None:
-        with self._read() as s:
-            row = s.get(OutboxOp, op_id)
-            return row.state if row else None
+        with self._readers.snapshot() as con:
+            row = con.execute("SELECT state FROM ops WHERE op_id = ?", (op_id,)).fetchone()
+        return row[0] if row else None
 
     def receipt(self, op_id: str) -> dict[str, Any] | None:
-        with self._read() as s:
-            row = s.get(ReceiptRecord, op_id)
-            return dict(row.model) if row else None
+        with self._readers.snapshot() as con:
+            row = con.execute("SELECT model FROM receipts WHERE op_id = ?", (op_id,)).fetchone()
+        return dict(json.loads(row[0])) if row else None
+
+    def receipt_by_no(self, receipt_no: str) -> tuple[str, dict[str, Any]] | None:
+        """(op_id, model) of the receipt with this number, e.g. scanned for a reprint."""
+        with self._readers.snapshot() as con:
+            row = con.execute("SELECT op_id, model FROM receipts WHERE receipt_no = ?",
+                              (receipt_no,)).fetchone()
+        return (row[0], dict(json.loads(row[1]))) if row else None
+
+    def print_state(self, op_id: str) -> tuple[str, int, str | None] | None:
+        """(print_state, print_attempts, print_error) of a receipt."""
+        with self._readers.snapshot() as con:
+            row = con.execute("SELECT print_state, print_attempts, print_error FROM receipts "
+                              "WHERE op_id = ?", (op_id,)).fetchone()
+        return (row[0], int(row[1]), row[2]) if row else None
+
+    def unprinted_receipts(self, limit: int = 50) -> list[str]:
+        """Op ids of receipts not printed yet (pending or failed), oldest first."""
+        with self._readers.snapshot() as con:
+            rows = con.execute(
+                "SELECT r.op_id FROM receipts r JOIN ops o ON o.op_id = r.op_id "
+                "WHERE r.print_state IN ('pending', 'failed') ORDER BY o.device_seq LIMIT ?",
+                (limit,)).fetchall()
+        return [op_id for (op_id,) in rows]
 
     def pull_cursor(self) -> int:
-        with self._read() as s:
-            row = s.get(SyncState, 1)
-            return row.pull_cursor if row else 0
+        with self._readers.snapshot() as con:
+            row = con.execute("SELECT pull_cursor FROM sync_state WHERE id = 1").fetchone()
+        return int(row[0]) if row else 0
 
-    # -- writes (store thread only) -------------------------------------------------
+    # -- the sale (store thread only) ---------------------------------------------------
 
     def record_sale(
         self,
@@ -228,63 +300,91 @@ class RegisterStore:
         staff_id: str | None,
         local_time: datetime,
         build_receipt: ReceiptBuilder,
+        hold_id: str | None = None,
     ) -> RecordedSale:
-        """Write the sale's op, its local effect and its receipt in one commit."""
+        """Write the sale's op, its local effect and its receipt in one commit.
+
+        With `hold_id` (an online redemption reserved at HQ), the op names the hold and
+        the register's copy of it is posted in the same commit.
+        """
         if local_time.tzinfo is None:
             raise ValueError("local_time must be timezone-aware")
-        with self._write.begin() as s:
-            state = s.get(SyncState, 1)
+        with self._wlock, write_txn(self._wconn) as con:
+            health = con.execute("SELECT state, kept_path FROM recovery WHERE id = 1").fetchone()
+            refused = refusal_of(health[0], health[1]) if health else None
+            if refused is not None:
+                raise refused
+            state = con.execute("SELECT device_id, store_id, next_device_seq FROM sync_state "
+                                "WHERE id = 1").fetchone()
             if state is None:
                 raise StoreError("レジが登録されていません")
-            m = s.get(Member, member_id)
-            if m is None:
+            device_id, store_id, seq = state
+            view = store_views.member_by_id(con, member_id)
+            if view is None:
                 raise StoreError("会員が見つかりません")
-            view = self._view(s, m)
+            if view.status != "active":
+                raise StoreError("この会員は利用停止中です")
             if quote.redeem_points > view.balance:
                 raise StoreError(f"ポイント残高（{view.balance:,} pt）を超えて利用できません")
-            seq = state.next_device_seq
-            state.next_device_seq = seq + 1
+            if hold_id is not None:
+                held = con.execute("SELECT state FROM holds WHERE hold_id = ?",
+                                   (hold_id,)).fetchone()
+                if held is not None and held[0] != "pending":
+                    raise StoreError("ポイントの取り置きが取消済みか期限切れです。"
+                                     "もう一度ポイント利用を入力してください")
             op_id = str(uuid.uuid4())
-            receipt_no = f"{state.device_id}-{seq:06d}"
+            receipt_no = f"{device_id}-{seq:06d}"
             op = Op(
-                op_id=op_id, kind="sale", device_id=state.device_id, device_seq=seq,
-                store_id=state.store_id, staff_id=staff_id, local_time=local_time,
+                op_id=op_id, kind="sale", device_id=device_id, device_seq=seq,
+                store_id=store_id, staff_id=staff_id, local_time=local_time,
                 program_version=quote.program_version, member_id=member_id,
                 payload=SalePayload(amount_yen=quote.amount_yen,
                                     points_earned=quote.points_earned,
                                     points_redeemed=quote.redeem_points,
-                                    receipt_no=receipt_no),
+                                    receipt_no=receipt_no, hold_id=hold_id),
             )
-            facts = SaleFacts(op_id, state.device_id, state.store_id, seq, receipt_no,
-                              local_time, view, quote, view.balance + quote.net_change)
+            facts = SaleFacts(op_id, device_id, store_id, seq, receipt_no, local_time, view,
+                              quote, view.balance + quote.net_change)
             model = build_receipt(facts)
-            s.add(OutboxOp(op_id=op_id, device_seq=seq, kind="sale", member_id=member_id,
-                           body=op.model_dump(mode="json"), points_delta=quote.net_change,
-                           state="queued", attempts=0, created_at=local_time))
-            s.flush()  # the receipt row references the op
-            s.add(ReceiptRecord(op_id=op_id, receipt_no=receipt_no, model=model,
-                                print_state="pending"))
+            created = utc_text(local_time)
+            # The sequence is taken and used in this transaction: a rolled-back sale
+            # leaves no gap.
+            con.execute("UPDATE sync_state SET next_device_seq = ? WHERE id = 1", (seq + 1,))
+            con.execute(_INSERT_OP, (op_id, seq, member_id, op.model_dump_json(),
+                                     quote.net_change, created))
+            con.execute(_INSERT_RECEIPT, (op_id, receipt_no, dumps_compact(model), created))
+            if hold_id is not None:
+                con.execute("UPDATE holds SET state = 'posted', op_id = ?, updated_at = ? "
+                            "WHERE hold_id = ? AND state = 'pending'",
+                            (op_id, utc_text(datetime.now(UTC)), hold_id))
         return RecordedSale(facts, model)
 
+    # -- receipts and the outbox (store thread only) ------------------------------------
+
     def set_print_state(self, op_id: str, state: str, error: str | None = None) -> None:
-        with self._write.begin() as s:
-            s.execute(update(ReceiptRecord).where(ReceiptRecord.op_id == op_id)
-                      .values(print_state=state, print_error=error))
+        values: dict[str, Any] = {"print_state": state, "print_error": error}
+        if state in ("printed", "failed"):
+            values["print_attempts"] = ReceiptRecord.print_attempts + 1
+        if state == "printed":
+            values["printed_at"] = datetime.now(UTC)
+        with self.writing() as s:
+            s.execute(update(ReceiptRecord).where(ReceiptRecord.op_id == op_id).values(**values))
 
     def mark_sent(self, op_ids: list[str]) -> None:
-        with self._write.begin() as s:
+        with self.writing() as s:
             s.execute(update(OutboxOp).where(OutboxOp.op_id.in_(op_ids))
                       .values(state="sent", attempts=OutboxOp.attempts + 1))
 
     def record_push_error(self, op_ids: list[str], error: str) -> None:
         """A transport failure: the ops stay pending and will be sent again unchanged."""
-        with self._write.begin() as s:
+        with self.writing() as s:
             s.execute(update(OutboxOp).where(OutboxOp.op_id.in_(op_ids))
                       .values(state="queued", last_error=error[:500]))
 
     def record_push_results(self, results: list[OpResult]) -> None:
         """Store HQ's answers, in the order HQ applied them."""
-        with self._write.begin() as s:
+        now = datetime.now(UTC)
+        with self.writing() as s:
             for r in results:
                 row = s.get(OutboxOp, r.op_id)
                 if row is None:
@@ -292,6 +392,7 @@ class RegisterStore:
                 row.state = r.status
                 row.result = r.model_dump(mode="json")
                 row.last_error = r.reason
+                row.answered_at = now
                 if r.status in ("applied", "duplicate") and r.balance is not None:
                     m = s.get(Member, row.member_id)
                     if m is not None:
@@ -301,33 +402,25 @@ class RegisterStore:
                         m.hq_balance = r.balance
             state = s.get(SyncState, 1)
             if state is not None:
-                state.last_push_at = datetime.now(UTC)
+                state.last_push_at = now
+
+    # -- the pull (store thread only) ---------------------------------------------------
 
     def apply_pull(self, resp: PullResponse) -> int:
         """Write a page of HQ changes and the new cursor in one transaction."""
-        with self._write.begin() as s:
+        now = datetime.now(UTC)
+        with self.writing() as s:
             state = s.get(SyncState, 1)
             if state is None:
                 raise StoreError("レジが登録されていません")
             for ch in resp.changes:
                 if ch.member is not None:
-                    ms = ch.member
-                    m = s.get(Member, ms.member_id)
-                    if m is None:
-                        s.add(Member(member_id=ms.member_id, member_no=ms.member_no,
-                                     display_name=ms.display_name, status=ms.status,
-                                     hq_balance=ms.balance))
-                        continue
-                    m.member_no, m.display_name, m.status = ms.member_no, ms.display_name, ms.status
-                    # While one of this member's ops is unanswered, HQ's balance and
-                    # our pending effects could count the same op twice or not at all.
-                    if self._pending_delta_rows(s, ms.member_id) == 0:
-                        m.hq_balance = ms.balance
+                    self._apply_member(s, ch.member)
                 elif ch.card is not None:
-                    c = s.get(Card, ch.card.uid)
+                    uid = ch.card.uid.upper()
+                    c = s.get(Card, uid)
                     if c is None:
-                        s.add(Card(uid=ch.card.uid, member_id=ch.card.member_id,
-                                   status=ch.card.status))
+                        s.add(Card(uid=uid, member_id=ch.card.member_id, status=ch.card.status))
                     else:
                         c.member_id, c.status = ch.card.member_id, ch.card.status
                 elif ch.program is not None:
@@ -335,20 +428,58 @@ class RegisterStore:
                     if s.get(ProgramSnapshot, ch.program.version) is None:
                         s.add(ProgramSnapshot(version=ch.program.version, toml=ch.program.toml))
             state.pull_cursor = max(state.pull_cursor, resp.cursor)
-            state.last_pull_at = datetime.now(UTC)
+            state.last_pull_at = now
+            if not resp.has_more:
+                # A rebuilt store has now read HQ's whole feed: the cache is complete.
+                recovery = s.get(RecoveryState, 1)
+                if recovery is not None and recovery.state == "rebuilding":
+                    recovery.state, recovery.finished_at = "done", now
         return len(resp.changes)
 
-    def _pending_delta_rows(self, s: Session, member_id: str) -> int:
+    def _apply_member(self, s: Session, ms: MemberState) -> None:
+        m = s.get(Member, ms.member_id)
+        if m is None:
+            m = Member(member_id=ms.member_id, hq_balance=ms.balance, debt=ms.debt)
+            s.add(m)
+            ledger = True
+        else:
+            # While one of this member's ops is unanswered, HQ's balance and our pending
+            # effects could count the same op twice or not at all; the lots and debt are
+            # the same ledger, so they wait with the balance.
+            ledger = self._pending_count(s, ms.member_id) == 0
+        m.member_no, m.display_name, m.status = ms.member_no, ms.display_name, ms.status
+        m.kana, m.rank, m.birth_month = ms.kana, ms.rank, ms.birth_month
+        m.phone_masked, m.phone_hash = ms.phone_masked, ms.phone_hash
+        if ledger:
+            m.hq_balance, m.debt = ms.balance, ms.debt
+            s.execute(delete(MemberLot).where(MemberLot.member_id == ms.member_id))
+            s.add_all(MemberLot(member_id=ms.member_id, position=i, kind=lot.kind,
+                                points=lot.points, expires_at=lot.expires_at)
+                      for i, lot in enumerate(ms.lots))
+
+    def _pending_count(self, s: Session, member_id: str) -> int:
         return int(s.scalar(select(func.count()).select_from(OutboxOp).where(
             OutboxOp.member_id == member_id, OutboxOp.state.in_(PENDING_STATES))) or 0)
+
+    # -- audit --------------------------------------------------------------------------
+
+    def audit(self, kind: str, *, staff_id: str | None = None,
+              detail: dict[str, Any] | None = None, at: datetime | None = None) -> int:
+        """Append an audit row in its own transaction; returns its seq."""
+        with self.writing() as s:
+            return append_audit(s, kind, at=at or datetime.now(UTC), staff_id=staff_id,
+                                detail=detail).seq
+
+    def verify_audit_chain(self) -> AuditCheck:
+        with self._readers.snapshot() as con:
+            return verify_chain(con)
+
+    def audit_head(self) -> tuple[int, str]:
+        with self._readers.snapshot() as con:
+            return audit_head(con)
 
 
 def list_cards(store: RegisterStore, limit: int = 20) -> list[tuple[str, str, str]]:
     """(uid, member display name, card status) of cached cards, for the simulated reader."""
-    with store._read() as s:
-        rows = s.execute(
-            select(Card.uid, Member.display_name, Card.status)
-            .join(Member, Member.member_id == Card.member_id)
-            .order_by(Card.uid).limit(limit)
-        ).all()
-        return [(uid, name, status) for uid, name, status in rows]
+    with store._readers.snapshot() as con:
+        return store_views.list_cards(con, limit)

@@ -1,0 +1,192 @@
+"""Opening the register database: connection settings, migrations, transactions.
+
+Every connection runs in WAL mode with `synchronous=FULL`: a commit is on disk (the WAL
+is synced) before it returns, so an acknowledged sale survives a crash or a power cut.
+Transactions are begun explicitly (`BEGIN IMMEDIATE` for writes) rather than by the
+sqlite3 module, so a read-then-write never fails half way on a lock.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import StaticPool
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_MS = 5000
+
+
+def dumps_compact(value: Any) -> str:
+    """JSON as stored in the database: UTF-8 text, no padding (Japanese receipt text is
+    three bytes a character instead of six as \\u escapes)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class SchemaError(Exception):
+    """The database belongs to another software version or failed to upgrade; the
+    message is for the cashier and the manager."""
+
+
+def connect(path: Path, *, check_same_thread: bool = False) -> sqlite3.Connection:
+    """A sqlite3 connection with the register's durability settings."""
+    con = sqlite3.connect(path, isolation_level=None, check_same_thread=check_same_thread,
+                          timeout=BUSY_TIMEOUT_MS / 1000)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=FULL")
+    con.execute("PRAGMA foreign_keys=ON")
+    con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return con
+
+
+def writer_engine(con: sqlite3.Connection) -> Engine:
+    """An engine over the store's single writer connection (shared with the sale path)."""
+    engine = create_engine("sqlite://", creator=lambda: con, poolclass=StaticPool,
+                           json_serializer=dumps_compact)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # The writer takes the lock up front so a read-then-write never fails half way.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def reader_engine(path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False},
+                           json_serializer=dumps_compact)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        dbapi_conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        dbapi_conn.execute("PRAGMA foreign_keys=ON")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def all_revisions() -> list[str]:
+    """Every schema revision, oldest first."""
+    script = ScriptDirectory.from_config(_alembic_config())
+    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+
+
+def current_revision(con: sqlite3.Connection) -> str | None:
+    try:
+        row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.OperationalError:
+        return None  # a new, empty database
+    return row[0] if row else None
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the schema in one transaction; a failed upgrade leaves the old schema."""
+    cfg = _alembic_config()
+    with engine.connect() as conn:
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        version = current_revision(dbapi)  # type: ignore[arg-type]
+        known = set(all_revisions())
+        if version is not None and version not in known:
+            raise SchemaError(
+                "このデータベースは新しいバージョンのソフトウェアで作成されています"
+                f"（スキーマ {version}）。ソフトウェアを更新してください"
+            )
+        if version == head_revision() and revision == "head":
+            return
+        # SQLite ignores this pragma inside a transaction, so it is set before BEGIN:
+        # rebuilding a referenced table (ops) must not trip its foreign keys half way.
+        dbapi.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                try:
+                    command.upgrade(cfg, revision)
+                except (CommandError, DBAPIError) as exc:
+                    # Not corruption: the file is sound and keeps its old schema (the
+                    # upgrade was one transaction); moving it aside would be wrong.
+                    raise SchemaError(f"データベースを更新できません: {exc}") from exc
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise SchemaError(f"データベースの更新で参照が壊れました（{len(broken)} 件）")
+        finally:
+            dbapi.execute("PRAGMA foreign_keys=ON")
+
+
+class ReaderPool:
+    """One read connection per thread: look-ups are a few microseconds of SQL and must
+    not pay for a pool checkout or an ORM session."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[sqlite3.Connection] = []
+
+    def get(self) -> sqlite3.Connection:
+        con: sqlite3.Connection | None = getattr(self._local, "con", None)
+        if con is None:
+            con = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False,
+                                  timeout=BUSY_TIMEOUT_MS / 1000)
+            con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            self._local.con = con
+            with self._lock:
+                self._all.append(con)
+        return con
+
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: the queries inside see one consistent state."""
+        con = self.get()
+        con.execute("BEGIN")
+        try:
+            yield con
+        finally:
+            con.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            for con in self._all:
+                con.close()
+            self._all.clear()
+
+
+@contextmanager
+def write_txn(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE … COMMIT on the writer connection; ROLLBACK on any error."""
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        # A failed COMMIT (busy, I/O error) may leave the transaction open.
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise

@@ -1,0 +1,123 @@
+"""Redemption holds as the register keeps them (part of `RegisterStore`).
+
+Online, a redemption first takes a hold at HQ; the register remembers it so the sale can
+post it, a cancelled sale can void it, and a forgotten one expires. A hold only moves
+out of `pending`: posted, voided and expired are final.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from sync.models import Hold
+from sync.store_views import StoreError
+
+if TYPE_CHECKING:
+    from sync.store_db import ReaderPool
+
+
+@dataclass(frozen=True)
+class HoldView:
+    hold_id: str
+    member_id: str
+    points: int
+    state: str
+    expires_at: datetime
+    created_at: datetime
+    op_id: str | None = None
+
+
+def _view(h: Hold) -> HoldView:
+    return HoldView(h.hold_id, h.member_id, h.points, h.state, h.expires_at, h.created_at,
+                    h.op_id)
+
+
+_STATE_NAMES = {"posted": "確定済み", "voided": "取消済み", "expired": "期限切れ"}
+
+
+class HoldsMixin:
+    if TYPE_CHECKING:
+        _readers: ReaderPool
+
+        def writing(self) -> AbstractContextManager[Session]: ...
+
+        def reading(self) -> AbstractContextManager[Session]: ...
+
+    def add_hold(self, hold_id: str, member_id: str, points: int, *, expires_at: datetime,
+                 now: datetime | None = None) -> HoldView:
+        """Remember a hold HQ granted. Adding the same hold again changes nothing."""
+        if points <= 0:
+            raise ValueError("a hold is for a positive number of points")
+        now = now or datetime.now(UTC)
+        with self.writing() as s:
+            existing = s.get(Hold, hold_id)
+            if existing is not None:
+                return _view(existing)
+            h = Hold(hold_id=hold_id, member_id=member_id, points=points, state="pending",
+                     expires_at=expires_at, created_at=now, updated_at=now)
+            s.add(h)
+            s.flush()
+            return _view(h)
+
+    def hold(self, hold_id: str) -> HoldView | None:
+        with self.reading() as s:
+            h = s.get(Hold, hold_id)
+            return _view(h) if h else None
+
+    def holds_of(self, member_id: str, *, state: str | None = None) -> list[HoldView]:
+        with self.reading() as s:
+            query = select(Hold).where(Hold.member_id == member_id)
+            if state is not None:
+                query = query.where(Hold.state == state)
+            return [_view(h) for h in s.scalars(query.order_by(Hold.created_at))]
+
+    def pending_hold_points(self, member_id: str) -> int:
+        with self._readers.snapshot() as con:
+            row = con.execute("SELECT coalesce(sum(points), 0) FROM holds "
+                              "WHERE member_id = ? AND state = 'pending'", (member_id,)).fetchone()
+        return int(row[0])
+
+    def _finish_hold(self, hold_id: str, state: str, now: datetime | None,
+                     op_id: str | None = None) -> HoldView:
+        now = now or datetime.now(UTC)
+        with self.writing() as s:
+            h = s.get(Hold, hold_id)
+            if h is None:
+                raise StoreError("ポイントの取り置きが見つかりません")
+            if h.state == state and h.op_id == op_id:
+                return _view(h)  # the same answer again, e.g. a retried call
+            if h.state != "pending":
+                raise StoreError(
+                    f"このポイントの取り置きは{_STATE_NAMES.get(h.state, h.state)}です")
+            expired = state == "posted" and h.expires_at <= now
+            if expired:
+                # Kept as expired (the commit below), then refused: HQ has let it go too.
+                h.state, h.updated_at = "expired", now
+            else:
+                h.state, h.updated_at, h.op_id = state, now, op_id
+            view = _view(h)
+        if expired:
+            raise StoreError("ポイントの取り置きの期限が切れています")
+        return view
+
+    def post_hold(self, hold_id: str, op_id: str, *, now: datetime | None = None) -> HoldView:
+        """The sale that used the hold was recorded."""
+        return self._finish_hold(hold_id, "posted", now, op_id)
+
+    def void_hold(self, hold_id: str, *, now: datetime | None = None) -> HoldView:
+        return self._finish_hold(hold_id, "voided", now)
+
+    def expire_holds(self, now: datetime | None = None) -> int:
+        """Mark every pending hold past its expiry as expired; returns how many."""
+        now = now or datetime.now(UTC)
+        with self.writing() as s:
+            result = s.execute(update(Hold).where(Hold.state == "pending",
+                                                  Hold.expires_at <= now)
+                               .values(state="expired", updated_at=now))
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
