@@ -17,8 +17,10 @@ from desktop.settings import Settings, SettingsError
 from devices.cards import CardReader
 from devices.printers import Printer, SimulatedPrinter, open_printer
 from devices.registry import default_registry
+from sync.backup import BackupScheduler
 from sync.client import SyncClient
 from sync.events import EventBus
+from sync.recovery import recover
 from sync.store import RecordedSale, RegisterStore, list_cards
 from sync.worker import StoreWorker
 
@@ -36,14 +38,22 @@ class Register:
     printer: Printer
     prints: PrintQueue
     flow: CounterFlow
+    backups: BackupScheduler
     hq: EmbeddedHQ | None = None
     _started: bool = field(default=False)
 
     def start(self) -> None:
         self.events.subscribe("sale_recorded", self._after_sale)
         self.events.subscribe("synced", self._after_sync)
+        refusal = self.store.refusal()
+        if refusal is not None:
+            # The damaged file is kept aside; re-queue what it still held, then let a
+            # full pull rebuild the cache. Selling resumes when the pull is complete.
+            self.events.emit("counter_message", str(refusal), "error")
+            self.worker.call(recover, self.store)
         self.reader.start(self.flow.on_card_event)
         self.sync.start(interval=float(self.settings.get("sync.interval_seconds")))
+        self.backups.start()
         self._started = True
 
     def _after_sale(self, sale: RecordedSale) -> None:
@@ -57,6 +67,7 @@ class Register:
         if self._started:
             self.reader.stop()
             self.sync.stop()
+            self.backups.stop()
         self.prints.stop()
         self.worker.shutdown()
         self.store.close()
@@ -87,8 +98,15 @@ def build_register(settings: Settings, *, events: EventBus | None = None) -> Reg
     elif not token:
         raise SettingsError("hq.token: HQ の URL を設定した場合はトークンも必要です")
     try:
-        store = RegisterStore(settings.home / "register.db")
+        store = RegisterStore.open_checked(settings.home / "register.db")
         store.initialise(device_id, store_id)
+        backups = BackupScheduler(
+            store.path, settings.home / "backups",
+            interval_s=float(settings.get("backup.interval_seconds")),
+            keep=int(settings.get("backup.keep")),
+            on_result=lambda path, error: error and events.emit(
+                "counter_message", f"バックアップに失敗しました: {error}", "error"),
+        )
         worker = StoreWorker()
         sync = SyncClient(store, worker, url, token, events=events)
         reader = default_registry().open_reader(settings.get("devices.reader"))
@@ -103,4 +121,5 @@ def build_register(settings: Settings, *, events: EventBus | None = None) -> Reg
         if hq is not None:
             hq.stop()
         raise
-    return Register(settings, events, store, worker, sync, reader, printer, prints, flow, hq)
+    return Register(settings, events, store, worker, sync, reader, printer, prints, flow,
+                    backups, hq)

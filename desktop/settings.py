@@ -34,6 +34,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("locale.timezone", str, "Asia/Tokyo", "タイムゾーン（IANA 名）"),
     Setting("locale.language", str, "ja", "表示言語: ja または en"),
     Setting("sync.interval_seconds", int, 15, "定期同期の間隔（秒）"),
+    Setting("backup.interval_seconds", int, 3600, "レジデータベースのバックアップ間隔（秒）"),
+    Setting("backup.keep", int, 24, "残すバックアップの数"),
 )
 _BY_KEY = {s.key: s for s in SETTINGS}
 

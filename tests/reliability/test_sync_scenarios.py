@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -17,6 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from sync.backup import backup_now
 from sync.client import SyncError
 from sync.protocol import PushResponse
 from tests.reliability.harness import MEMBERS, Register, new_hq_db, reconcile, register_token
@@ -305,9 +305,7 @@ def test_15_register_restored_from_old_backup_must_reregister(hq, make_register,
     reg = make_register()
     reg.sell("M0000001", 1000)
     reg.client.sync_once()
-    backup = tmp_path / "backup.db"
-    with sqlite3.connect(reg.path) as live, sqlite3.connect(backup) as copy:
-        live.backup(copy)  # what the register's scheduled backup does
+    backup = backup_now(reg.path, tmp_path / "backups")  # the register's scheduled backup
     for _ in range(3):
         reg.sell("M0000001", 1000)
     reg.client.sync_once()
