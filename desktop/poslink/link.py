@@ -1,0 +1,73 @@
+"""The POS link put together: broker, start-up reconcile, token, HTTP server, file drop,
+and the bridge to the counter — started and stopped as one piece by the composition root.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from desktop.poslink.broker import PosBroker
+from desktop.poslink.counter_adapter import PosCounterBridge
+from desktop.poslink.filedrop import FileDrop
+from desktop.poslink.server import PosLinkServer, load_or_create_token, rotate_token
+from sync.events import EventBus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PosLinkConfig:
+    """The settings the link needs (see docs/pos-link.md for the keys to declare)."""
+
+    port: int = 0  # 0: no HTTP API
+    drop_dir: str = ""  # empty: no file drop
+    drop_interval_s: float = 1.0
+
+
+class PosLink:
+    def __init__(self, home: Path, events: EventBus, config: PosLinkConfig,
+                 find_receipt: Callable[[str], dict[str, Any] | None]) -> None:
+        self.home = home
+        self.config = config
+        self.broker = PosBroker.open(home)
+        # Before anything can answer the POS: a sale committed just before a crash must
+        # read "confirmed", never "waiting", or the POS would ring it up again.
+        self.broker.reconcile(find_receipt)
+        self.bridge = PosCounterBridge(self.broker, events)
+        self._token = load_or_create_token(home)
+        self.server: PosLinkServer | None = None
+        self.drop: FileDrop | None = None
+
+    @property
+    def token(self) -> str:
+        """Shown in the settings screen, for the POS integrator."""
+        return self._token
+
+    def rotate_token(self) -> str:
+        self._token = rotate_token(self.home)
+        return self._token
+
+    @property
+    def url(self) -> str | None:
+        return self.server.url if self.server is not None else None
+
+    def start(self) -> None:
+        if self.config.port:
+            self.server = PosLinkServer(self.broker, lambda: self._token, port=self.config.port)
+            self.server.start()
+        if self.config.drop_dir:
+            self.drop = FileDrop(self.broker, Path(self.config.drop_dir),
+                                 interval_s=self.config.drop_interval_s)
+            self.drop.start()
+
+    def stop(self) -> None:
+        if self.drop is not None:
+            self.drop.stop()
+        if self.server is not None:
+            self.server.stop()
+        self.bridge.close()
+        self.broker.close()
