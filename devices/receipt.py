@@ -29,6 +29,12 @@ class Receipt:
     body: tuple[ReceiptLine, ...]
     qr_payload: str | None = None
     footer: tuple[ReceiptLine, ...] = field(default_factory=tuple)
+    # What the renderers ignore but a print queue and a reprint need: which layout made
+    # it ("sale", "return", "adjust", "reprint"), its transaction number, and when it was
+    # issued (ISO 8601 with offset). Empty in models stored before they existed.
+    kind: str = ""
+    receipt_no: str = ""
+    issued_at: str = ""
 
     def lines(self) -> tuple[ReceiptLine, ...]:
         return self.header + self.body + self.footer

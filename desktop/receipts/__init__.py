@@ -1,0 +1,49 @@
+"""What receipts say: one layout per op kind, built from the facts of the committed op.
+
+- `build_sale_receipt` (desktop/receipts/sale.py): a sale, earn and/or redeem;
+- `build_return_receipt`, `build_adjust_receipt` (desktop/receipts/corrections.py);
+- `build_reprint` (desktop/receipts/model.py): a stored receipt again, marked 再発行.
+
+The model is stored with the op (as a dict) so any receipt can be reprinted exactly.
+docs/receipts.md describes each layout and what it deliberately leaves out.
+"""
+
+from __future__ import annotations
+
+from desktop.receipts.buckets import Bucket, Holdings, holdings_after_sale
+from desktop.receipts.corrections import (
+    AdjustFacts,
+    ReturnFacts,
+    build_adjust_receipt,
+    build_return_receipt,
+)
+from desktop.receipts.model import (
+    build_reprint,
+    receipt_from_dict,
+    receipt_qr,
+    receipt_to_dict,
+    stored_receipt_no,
+)
+from desktop.receipts.sale import build_sale_receipt
+from desktop.receipts.text import PROVISIONAL_MARK, REPRINT_MARK, pts, signed_pts, yen
+
+__all__ = [
+    "PROVISIONAL_MARK",
+    "REPRINT_MARK",
+    "AdjustFacts",
+    "Bucket",
+    "Holdings",
+    "ReturnFacts",
+    "build_adjust_receipt",
+    "build_reprint",
+    "build_return_receipt",
+    "build_sale_receipt",
+    "holdings_after_sale",
+    "pts",
+    "receipt_from_dict",
+    "receipt_qr",
+    "receipt_to_dict",
+    "signed_pts",
+    "stored_receipt_no",
+    "yen",
+]
