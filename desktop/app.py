@@ -1,26 +1,32 @@
 """The composition root: builds the register from its settings and wires it together.
 
-Qt-free, so tests can run a whole register (store, sync, reader, printer, counter flow)
-without a window.
+Qt-free, so tests can run a whole register (store, sync, staff, reader, scanner, printer,
+counter flow) without a window. With no HQ configured the embedded HQ starts with the
+demo data, and the register gets the demo staff (`desktop.flows.signin.DEMO_STAFF`).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from desktop.counter import CounterFlow
 from desktop.embedded_hq import EmbeddedHQ
+from desktop.flows.counter import CounterFlow
+from desktop.flows.identify import Identifier
+from desktop.flows.signin import StaffSession, seed_demo_staff
 from desktop.printing import PrintQueue
 from desktop.settings import Settings, SettingsError
 from devices.cards import CardReader
 from devices.printers import Printer, SimulatedPrinter, open_printer
 from devices.registry import default_registry
+from devices.scanner import BurstRules, ScanEvent, Scanner, ScannerError, ScanReceived
 from sync.backup import BackupScheduler
 from sync.client import SyncClient
 from sync.events import EventBus
 from sync.recovery import recover
+from sync.staff import StaffBook
 from sync.store import RecordedSale, RegisterStore, list_cards
 from sync.worker import StoreWorker
 
@@ -39,8 +45,23 @@ class Register:
     prints: PrintQueue
     flow: CounterFlow
     backups: BackupScheduler
+    staff: StaffBook
+    session: StaffSession
+    scanner: Scanner | None = None
     hq: EmbeddedHQ | None = None
     _started: bool = field(default=False)
+
+    @property
+    def demo(self) -> bool:
+        """The embedded demo (`make run` with no HQ configured)."""
+        return self.hq is not None
+
+    def wedge_rules(self) -> BurstRules:
+        s = self.settings
+        return BurstRules(max_gap_ms=float(s.get("scanner.max_gap_ms")),
+                          min_length=int(s.get("scanner.min_length")),
+                          quiet_ms=max(100.0, 2.5 * float(s.get("scanner.max_gap_ms"))),
+                          prefix=s.get("scanner.prefix"), suffix=s.get("scanner.suffix"))
 
     def start(self) -> None:
         self.events.subscribe("sale_recorded", self._after_sale)
@@ -52,9 +73,18 @@ class Register:
             self.events.emit("counter_message", str(refusal), "error")
             self.worker.call(recover, self.store)
         self.reader.start(self.flow.on_card_event)
+        if self.scanner is not None:
+            self.scanner.start(self._on_scan_event)
         self.sync.start(interval=float(self.settings.get("sync.interval_seconds")))
         self.backups.start()
         self._started = True
+
+    def _on_scan_event(self, event: ScanEvent) -> None:
+        # Serial scanners report on their own thread, through the same path as the wedge.
+        if isinstance(event, ScanReceived):
+            self.flow.scan(event.text)
+        elif isinstance(event, ScannerError):
+            self.events.emit("counter_message", event.reason, "error")
 
     def _after_sale(self, sale: RecordedSale) -> None:
         self.prints.print_receipt(sale.facts.op_id)
@@ -66,8 +96,12 @@ class Register:
     def stop(self) -> None:
         if self._started:
             self.reader.stop()
+            if self.scanner is not None:
+                self.scanner.stop()
             self.sync.stop()
             self.backups.stop()
+        self.flow.close()
+        self.session.close()
         self.prints.stop()
         self.worker.shutdown()
         self.store.close()
@@ -81,6 +115,16 @@ def timezone(settings: Settings) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise SettingsError(f"locale.timezone: 不明なタイムゾーンです（{name}）") from exc
+
+
+def _scanner(settings: Settings) -> Scanner | None:
+    spec = settings.get("devices.scanner").strip()
+    if not spec:
+        return None
+    try:
+        return default_registry().open_scanner(spec)
+    except ValueError as exc:
+        raise SettingsError(f"devices.scanner: {exc}") from exc
 
 
 def build_register(settings: Settings, *, events: EventBus | None = None) -> Register:
@@ -97,29 +141,45 @@ def build_register(settings: Settings, *, events: EventBus | None = None) -> Reg
         url = hq.start()
     elif not token:
         raise SettingsError("hq.token: HQ の URL を設定した場合はトークンも必要です")
+    worker: StoreWorker | None = None
     try:
         store = RegisterStore.open_checked(settings.home / "register.db")
         store.initialise(device_id, store_id)
+        def backed_up(_path: object, error: Exception | None) -> None:
+            if error is not None:
+                events.emit("counter_message", f"バックアップに失敗しました: {error}", "error")
+
         backups = BackupScheduler(
             store.path, settings.home / "backups",
             interval_s=float(settings.get("backup.interval_seconds")),
-            keep=int(settings.get("backup.keep")),
-            on_result=lambda path, error: error and events.emit(
-                "counter_message", f"バックアップに失敗しました: {error}", "error"),
-        )
+            keep=int(settings.get("backup.keep")), on_result=backed_up)
         worker = StoreWorker()
-        sync = SyncClient(store, worker, url, token, events=events)
+        sync = SyncClient(store, worker, url, token, events=events,
+                          hold_timeout=float(settings.get("redeem.hold_timeout_seconds")))
+        staff = StaffBook(store, max_failures=int(settings.get("staff.max_failures")),
+                          lockout=timedelta(minutes=int(settings.get("staff.lockout_minutes"))))
+        if hq is not None:
+            worker.call(seed_demo_staff, staff)
+        session = StaffSession(store, worker, events, staff)
         reader = default_registry().open_reader(settings.get("devices.reader"))
+        scanner = _scanner(settings)
         printer = open_printer(settings.get("devices.printer"))
         if isinstance(printer, SimulatedPrinter):
             # The simulated printer's paper is shown on screen.
             printer.on_printed = lambda png: events.emit("receipt_image", png)
         prints = PrintQueue(printer, store, worker, events)
+        identifier = Identifier(store, skew_seconds=int(settings.get("tokens.skew_seconds")))
         flow = CounterFlow(store, worker, events, tz=tz,
-                           store_name=settings.get("register.store_name"))
+                           store_name=settings.get("register.store_name"),
+                           session=session, identifier=identifier, holds=sync,
+                           online=lambda: sync.online,
+                           hold_ttl=int(settings.get("redeem.hold_ttl_seconds")))
     except Exception:
+        if worker is not None:
+            worker.shutdown()
         if hq is not None:
             hq.stop()
         raise
-    return Register(settings, events, store, worker, sync, reader, printer, prints, flow,
-                    backups, hq)
+    return Register(settings=settings, events=events, store=store, worker=worker, sync=sync,
+                    reader=reader, printer=printer, prints=prints, flow=flow,
+                    backups=backups, staff=staff, session=session, scanner=scanner, hq=hq)

@@ -1,33 +1,77 @@
 """Core events re-emitted as Qt signals, so every handler runs on the GUI thread.
 
-Core code (counter flow, sync client, print queue) announces events on an `EventBus`
-from whatever thread it runs on; Qt queues each signal to the receiver's thread.
+Core code (counter flow, staff session, sync client, print queue) announces events on an
+`EventBus` from whatever thread it runs on; Qt queues each signal to the receiver's
+thread. `on_result` does the same for one Future: a widget that started an operation
+(a sign-in, a manager approval) gets its result on the GUI thread.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from sync.events import EventBus
 
+# Each bus event with the same name as a signal below is forwarded to it.
+FORWARDED = (
+    "member_shown", "counter_message", "counter_busy", "counter_reset", "sale_recorded",
+    "receipt_image", "receipt_printed", "print_failed", "print_waiting", "print_retrying",
+    "online_changed", "synced", "op_rejected", "cards_changed", "bootstrap_progress",
+    "push_progress", "staff_changed", "sign_in_refused",
+)
+
 
 class QtBridge(QObject):
     member_shown = Signal(object)
-    counter_message = Signal(str, str)
+    counter_message = Signal(object, str)  # a str or a flows Message (translatable), level
+    counter_busy = Signal(object)
     counter_reset = Signal()
     sale_recorded = Signal(object)
     receipt_image = Signal(bytes)
     receipt_printed = Signal(str)
     print_failed = Signal(str, str)
+    print_waiting = Signal(str, str)
+    print_retrying = Signal(str, str, int)
     online_changed = Signal(bool, str)
     synced = Signal(object, int)
     op_rejected = Signal(str, str)
     cards_changed = Signal(object)
+    bootstrap_progress = Signal(int, bool)  # changes so far, more to come
+    push_progress = Signal(int, object)  # ops sent so far, outbox counts
+    staff_changed = Signal(object)  # StaffView or None
+    sign_in_refused = Signal(object)  # SignInRefusal
 
     def __init__(self, events: EventBus) -> None:
         super().__init__()
-        for name in ("member_shown", "counter_message", "counter_reset", "sale_recorded",
-                     "receipt_image", "receipt_printed", "print_failed", "online_changed",
-                     "synced", "op_rejected", "cards_changed"):
-            signal = getattr(self, name)
-            events.subscribe(name, signal.emit)
+        self.events = events
+        for name in FORWARDED:
+            events.subscribe(name, getattr(self, name).emit)
+
+
+class _Relay(QObject):
+    done = Signal(object)
+
+
+_pending: set[_Relay] = set()
+
+
+def on_result(future: Future[Any], callback: Callable[[Future[Any]], None]) -> None:
+    """Call `callback(future)` on the GUI thread once `future` is done.
+
+    Create this from the GUI thread: the relay lives there, and a signal emitted from the
+    worker thread is queued to it.
+    """
+    relay = _Relay()
+    _pending.add(relay)
+
+    def deliver(f: Future[Any]) -> None:
+        _pending.discard(relay)
+        relay.deleteLater()
+        callback(f)
+
+    relay.done.connect(deliver)
+    future.add_done_callback(relay.done.emit)

@@ -1,262 +1,251 @@
-"""The counter screen: member panel, amount entry, receipt preview and sync status.
+"""The application shell: status bar, error banner, the screens, the function-key bar.
 
-Widgets only touch widgets: they call the counter flow and react to bridge signals.
+The window applies the language setting, the style sheet and the wedge-scanner filter,
+builds the screens listed in `desktop.screens.registry`, and gates them behind the
+sign-in screen. Function keys (a data table in the registry) switch screens; F12 signs
+out. Scans go to the shown screen first and otherwise identify a member at the counter.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QIntValidator, QPixmap
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFrame,
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
+    QApplication,
     QMainWindow,
     QPushButton,
-    QScrollArea,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop import i18n
 from desktop.app import Register
 from desktop.bridge import QtBridge
-from desktop.counter import CounterState
-from loyalty.quote import QuoteError
-from sync.store import MemberView, RecordedSale
+from desktop.scanning import WedgeFilter
+from desktop.screens.approval import ask_manager
+from desktop.screens.base import Screen, ShellContext
+from desktop.screens.registry import FUNCTION_KEYS, SCREENS, SIGN_OUT, key_name
+from desktop.screens.signin import SignInScreen
+from desktop.screens.statusbar import Banner, StatusBar, fkey_bar
+from resources import RESOURCES
+from sync.staff import StaffView
 
-STYLE = """
-QMainWindow { background: #f4f1ea; }
-QLabel#title { font-size: 22px; font-weight: bold; color: #7a3b00; }
-QLabel#status_online { color: white; background: #2e7d32; border-radius: 10px; padding: 4px 12px; }
-QLabel#status_offline { color: white; background: #c62828; border-radius: 10px; padding: 4px 12px; }
-QFrame#panel { background: white; border: 1px solid #d8d2c4; border-radius: 8px; }
-QLabel#prompt { font-size: 26px; color: #555; }
-QLabel#member_name { font-size: 28px; font-weight: bold; }
-QLabel#balance { font-size: 34px; font-weight: bold; color: #7a3b00; }
-QLabel#message_error { color: #b71c1c; font-size: 18px; font-weight: bold; }
-QLabel#message_info { color: #1b5e20; font-size: 18px; }
-QLineEdit { font-size: 26px; padding: 6px; }
-QPushButton { font-size: 18px; padding: 10px; }
-QPushButton#confirm { background: #e65100; color: white; font-size: 24px; font-weight: bold; }
-QPushButton#confirm:disabled { background: #bbb; }
-"""
+STYLE = RESOURCES / "styles" / "tamaru.qss"
+REFRESH_MS = 5000
 
 
-def _label(text: str = "", name: str = "") -> QLabel:
-    label = QLabel(text)
-    if name:
-        label.setObjectName(name)
-    label.setWordWrap(True)
-    return label
-
-
-class CounterWindow(QMainWindow):
+class MainWindow(QMainWindow):
     def __init__(self, register: Register, bridge: QtBridge) -> None:
         super().__init__()
+        i18n.install(register.settings.get("locale.language"))
         self.register = register
-        self.flow = register.flow
         self.bridge = bridge
+        self.tz = register.flow.tz
         self.setWindowTitle("Tamaru")
-        self.setStyleSheet(STYLE)
-        self.resize(1180, 760)
+        self.setStyleSheet(STYLE.read_text(encoding="utf-8"))
+        self.resize(1280, 800)
+        ctx = ShellContext(register, bridge, self.show_screen, self.show_error, self.sign_out)
+
+        s = register.settings
+        self.status = StatusBar(
+            store_line=self.tr("{store}　レジ {device}").format(
+                store=s.get("register.store_name"), device=s.get("register.device_id")),
+            sync_now=register.sync.sync_now, change_staff=self.change_staff,
+            sign_out=self.sign_out)
+        self.banner = Banner()
+        self.stack = QStackedWidget()
+        self.signin = SignInScreen(ctx)
+        self.stack.addWidget(self.signin)
+        self.screens: dict[str, Screen] = {}
+        for cls in SCREENS:
+            screen = cls(ctx)
+            self.screens[cls.screen_id] = screen
+            self.stack.addWidget(screen)
+        self.fkeys, row = fkey_bar()
+        self.fkey_buttons: dict[str, QPushButton] = {}
+        for key, target in FUNCTION_KEYS:
+            if target != SIGN_OUT and target not in self.screens:
+                continue  # that screen is not built yet
+            title = (self.tr("サインアウト") if target == SIGN_OUT
+                     else self.screens[target].display_title())
+            button = QPushButton(f"{key_name(key)}  {title}")
+            button.setObjectName("fkey")
+            button.setCheckable(target != SIGN_OUT)
+            button.clicked.connect(lambda _=False, t=target: self.function_key(t))
+            row.addWidget(button)
+            self.fkey_buttons[target] = button
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.activated.connect(lambda t=target: self.function_key(t))
+        row.addStretch(1)
 
         root = QWidget()
-        layout = QVBoxLayout(root)
-        layout.addLayout(self._top_bar())
-        body = QHBoxLayout()
-        body.addWidget(self._counter_panel(), 3)
-        body.addWidget(self._side_panel(), 2)
-        layout.addLayout(body, 1)
+        v = QVBoxLayout(root)
+        v.setContentsMargins(0, 0, 0, 0)
+        v.setSpacing(0)
+        v.addWidget(self.status)
+        v.addWidget(self.banner)
+        v.addWidget(self.stack, 1)
+        v.addWidget(self.fkeys)
         self.setCentralWidget(root)
 
-        bridge.member_shown.connect(self.show_member)
-        bridge.counter_message.connect(self.show_message)
-        bridge.counter_reset.connect(self.reset)
-        bridge.sale_recorded.connect(self.sale_done)
-        bridge.receipt_image.connect(self.show_receipt)
-        bridge.print_failed.connect(lambda _op, reason: self.show_message(reason, "error"))
-        bridge.online_changed.connect(self.set_online)
-        bridge.synced.connect(lambda *_: self.refresh_queue())
-        bridge.cards_changed.connect(self.set_sim_cards)
-        self.reset()
+        self.wedge = WedgeFilter(register.wedge_rules(), self)
+        self.wedge.scanned.connect(self.route_scan)
+        app = QApplication.instance()
+        assert app is not None
+        app.installEventFilter(self.wedge)
 
-    # -- layout -----------------------------------------------------------------------
+        bridge.staff_changed.connect(self.staff_changed)
+        bridge.online_changed.connect(self.online_changed)
+        bridge.synced.connect(lambda *_: self.synced())
+        bridge.sale_recorded.connect(lambda *_: self.refresh())
+        bridge.bootstrap_progress.connect(self.status.show_bootstrap)
+        bridge.push_progress.connect(self.push_progress)
+        bridge.print_failed.connect(self.print_failed)
+        bridge.print_waiting.connect(self.print_waiting)
+        bridge.receipt_printed.connect(lambda *_: self.banner.dismiss("print"))
+        bridge.op_rejected.connect(self.op_rejected)
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start(REFRESH_MS)
+        self.refresh()
+        self.staff_changed(register.session.current)
 
-    def _top_bar(self) -> QHBoxLayout:
-        bar = QHBoxLayout()
-        bar.addWidget(_label("Tamaru たまるポイント", "title"))
-        s = self.register.settings
-        where = QLabel(f"{s.get('register.store_name')}　レジ {s.get('register.device_id')}")
-        bar.addWidget(where)
-        bar.addStretch(1)
-        self.queue_label = _label("")
-        bar.addWidget(self.queue_label)
-        self.status = _label("接続確認中", "status_offline")
-        bar.addWidget(self.status)
-        sync_now = QPushButton("今すぐ同期")
-        sync_now.clicked.connect(self.register.sync.sync_now)
-        bar.addWidget(sync_now)
-        return bar
+    # -- screens -----------------------------------------------------------------------------
 
-    def _counter_panel(self) -> QFrame:
-        panel = QFrame()
-        panel.setObjectName("panel")
-        v = QVBoxLayout(panel)
-        self.prompt = _label("カードをタッチまたはQRをスキャン", "prompt")
-        self.prompt.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        v.addWidget(self.prompt)
-        self.member_name = _label("", "member_name")
-        self.member_no = _label("")
-        self.balance = _label("", "balance")
-        for w in (self.member_name, self.member_no, self.balance):
-            v.addWidget(w)
+    def current(self) -> Screen:
+        widget = self.stack.currentWidget()
+        assert isinstance(widget, Screen)
+        return widget
 
-        grid = QGridLayout()
-        self.amount = QLineEdit()
-        self.amount.setPlaceholderText("0")
-        self.amount.setValidator(QIntValidator(0, 99_999_999))
-        self.amount.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.redeem = QLineEdit()
-        self.redeem.setPlaceholderText("0")
-        self.redeem.setValidator(QIntValidator(0, 99_999_999))
-        self.redeem.setAlignment(Qt.AlignmentFlag.AlignRight)
-        grid.addWidget(_label("お買上げ金額（円）"), 0, 0)
-        grid.addWidget(self.amount, 0, 1)
-        grid.addWidget(_label("利用ポイント"), 1, 0)
-        grid.addWidget(self.redeem, 1, 1)
-        v.addLayout(grid)
-        self.preview = _label("")
-        self.preview.setFont(QFont(self.preview.font().family(), 16))
-        v.addWidget(self.preview)
-        self.amount.textChanged.connect(self.update_preview)
-        self.redeem.textChanged.connect(self.update_preview)
-        self.amount.returnPressed.connect(self.confirm)
-
-        buttons = QHBoxLayout()
-        self.cancel_button = QPushButton("取消")
-        self.cancel_button.clicked.connect(self.flow.cancel)
-        self.confirm_button = QPushButton("確定")
-        self.confirm_button.setObjectName("confirm")
-        self.confirm_button.clicked.connect(self.confirm)
-        buttons.addWidget(self.cancel_button, 1)
-        buttons.addWidget(self.confirm_button, 2)
-        v.addLayout(buttons)
-        self.message = _label("", "message_info")
-        v.addWidget(self.message)
-        v.addStretch(1)
-        return panel
-
-    def _side_panel(self) -> QWidget:
-        side = QWidget()
-        v = QVBoxLayout(side)
-        self.sim_box = QFrame()
-        self.sim_box.setObjectName("panel")
-        self.sim_layout = QVBoxLayout(self.sim_box)
-        self.sim_layout.addWidget(_label("カードリーダー（シミュレーター）"))
-        self.sim_buttons = QVBoxLayout()
-        self.sim_layout.addLayout(self.sim_buttons)
-        self.sim_box.setVisible(hasattr(self.register.reader, "tap"))
-        v.addWidget(self.sim_box)
-        v.addWidget(_label("レシート"))
-        self.receipt_view = QLabel("")
-        self.receipt_view.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-        scroll = QScrollArea()
-        scroll.setWidget(self.receipt_view)
-        scroll.setWidgetResizable(True)
-        v.addWidget(scroll, 1)
-        return side
-
-    # -- reactions --------------------------------------------------------------------
-
-    def set_sim_cards(self, cards: list[tuple[str, str, str]]) -> None:
-        while self.sim_buttons.count():
-            item = self.sim_buttons.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
-        tap = getattr(self.register.reader, "tap", None)
-        if tap is None:
+    def show_screen(self, screen_id: str) -> None:
+        target = self.signin if screen_id == SignInScreen.screen_id else self.screens.get(
+            screen_id)
+        if target is None:
             return
-        for uid, name, status in cards[:6]:
-            note = "（停止中）" if status != "active" else ""
-            button = QPushButton(f"タッチ: {name}{note}")
-            button.clicked.connect(lambda _=False, u=uid: tap(u))
-            self.sim_buttons.addWidget(button)
-        unknown = QPushButton("タッチ: 未登録のカード")
-        unknown.clicked.connect(lambda: tap("0000DEADBEEF00"))
-        self.sim_buttons.addWidget(unknown)
+        if target is not self.current() and not self.current().can_leave():
+            self.show_error(self.tr("記録が終わるまでお待ちください"), "")
+            return
+        self.wedge.reset()
+        self.stack.setCurrentWidget(target)
+        for sid, button in self.fkey_buttons.items():
+            button.setChecked(sid == screen_id)
+        target.activated()
 
-    def set_online(self, online: bool, reason: str) -> None:
-        self.status.setText("オンライン" if online else "オフライン")
-        self.status.setObjectName("status_online" if online else "status_offline")
-        self.status.setToolTip(reason)
-        self.status.style().unpolish(self.status)
-        self.status.style().polish(self.status)
-        self.refresh_queue()
+    def function_key(self, target: str) -> None:
+        staff = self.register.session.current
+        if staff is None:
+            return  # the sign-in screen has no function keys
+        if target == SIGN_OUT:
+            self.sign_out()
+            return
+        screen = self.screens.get(target)
+        if screen is None:
+            return
+        if screen.manager_only and not staff.is_manager and ask_manager(
+                self.register.session, action=f"open:{target}", parent=self,
+                reason=self.tr("「{title}」は店長の承認が必要です").format(
+                    title=screen.display_title())) is None:
+            return
+        self.show_screen(target)
 
-    def refresh_queue(self) -> None:
+    def staff_changed(self, staff: StaffView | None) -> None:
+        self.status.set_staff(staff)
+        self.fkeys.setEnabled(staff is not None)
+        if staff is None:
+            self.show_screen(SignInScreen.screen_id)
+        elif self.current() is self.signin:
+            self.show_screen(SCREENS[0].screen_id)
+
+    def change_staff(self) -> None:
+        if self.current().can_leave():
+            self.show_screen(SignInScreen.screen_id)
+
+    def sign_out(self) -> None:
+        if not self.current().can_leave():
+            self.show_error(self.tr("記録が終わるまでお待ちください"), "")
+            return
+        self.register.flow.cancel()
+        self.register.session.sign_out()
+
+    # -- scans ---------------------------------------------------------------------------------
+
+    def route_scan(self, text: str) -> None:
+        if self.register.session.current is None:
+            self.signin.message.setText(self.tr("先にサインインしてください"))
+            return
+        if not self.current().handle_scan(text):
+            self.register.flow.scan(text)
+
+    # -- status and problems -------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        if not self.isVisible():
+            return  # closed: the register may be stopped already
         counts = self.register.store.outbox_counts()
-        waiting = counts.get("queued", 0) + counts.get("sent", 0)
-        self.queue_label.setText(f"未送信 {waiting} 件")
+        self.status.set_queue(counts.get("queued", 0) + counts.get("sent", 0))
+        last = self.register.sync.last_sync_at
+        when = (datetime.fromtimestamp(last, UTC) if last is not None
+                else self.register.store.sync_times()[1])
+        self.status.set_last_sync(when, self.tz)
 
-    def show_message(self, text: str, level: str) -> None:
-        self.message.setObjectName("message_error" if level == "error" else "message_info")
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
-        self.message.setText(text)
-        if level == "error" and self.flow.state is CounterState.MEMBER:
-            self._set_entry_enabled(True)  # the cashier corrects the amount and tries again
+    def synced(self) -> None:
+        self.status.hide_progress()
+        self.refresh()
 
-    def reset(self) -> None:
-        self.prompt.setVisible(True)
-        for w in (self.member_name, self.member_no, self.balance, self.preview):
-            w.setText("")
-        self.amount.clear()
-        self.redeem.clear()
-        self._set_entry_enabled(False)
+    def push_progress(self, sent: int, counts: object) -> None:
+        waiting = 0
+        if isinstance(counts, dict):
+            waiting = int(counts.get("queued", 0)) + int(counts.get("sent", 0))
+        self.status.show_drain(sent, waiting)
 
-    def _set_entry_enabled(self, enabled: bool) -> None:
-        for w in (self.amount, self.redeem, self.confirm_button, self.cancel_button):
-            w.setEnabled(enabled)
-
-    def show_member(self, member: MemberView) -> None:
-        self.prompt.setVisible(False)
-        self.member_name.setText(f"{member.display_name} 様")
-        self.member_no.setText(f"会員番号 {member.masked_no}")
-        self.balance.setText(f"{member.balance:,} pt")
-        self.show_message("", "info")
-        self.amount.clear()
-        self.redeem.clear()
-        self._set_entry_enabled(True)
-        self.amount.setFocus()
-
-    def update_preview(self) -> None:
-        if not self.amount.text():
-            self.preview.setText("")
+    def online_changed(self, online: bool, reason: str) -> None:
+        self.status.set_online(online, i18n.core(reason))
+        self.refresh()
+        if online:
+            self.banner.dismiss("offline")
             return
-        try:
-            q = self.flow.quote(self.amount.text(), self.redeem.text())
-        except QuoteError as exc:
-            self.preview.setText(str(exc))
-            return
-        self.preview.setText(f"獲得予定 {q.points_earned:,} pt　お支払い ￥{q.amount_yen - q.redeem_points:,}")
+        self.status.hide_progress()
+        self.banner.show_problem(
+            "offline", self.tr("HQ に接続できません（{reason}）").format(reason=i18n.core(reason)),
+            self.tr("販売はそのまま続けられます。ポイントの利用はオフラインの上限までです。"
+                    "ネットワークのケーブルとルーターを確認してください"), level="warning")
 
-    def confirm(self) -> None:
-        self._set_entry_enabled(False)
-        self.flow.confirm(self.amount.text(), self.redeem.text())
-        # Entry comes back on error (counter_message) or stays off until the next tap.
+    def print_failed(self, _op_id: str, reason: str) -> None:
+        self.banner.show_problem(
+            "print", self.tr("レシートを印刷できませんでした: {reason}").format(
+                reason=i18n.core(reason)),
+            self.tr("お買い上げは記録済みです。プリンターの電源・用紙・ケーブルを確認してください。"
+                    "レシートはあとで再印刷できます"))
 
-    def sale_done(self, sale: RecordedSale) -> None:
-        f = sale.facts
-        self.reset()
-        self.prompt.setVisible(False)
-        self.member_name.setText(f"{f.member.display_name} 様　ありがとうございました")
-        self.balance.setText(f"残高 {f.balance_after:,} pt（今回 +{f.quote.points_earned:,} pt）")
-        self.show_message(f"記録しました（取引番号 {f.receipt_no}）", "info")
-        self.refresh_queue()
+    def print_waiting(self, _op_id: str, reason: str) -> None:
+        retry = getattr(self.register.prints, "retry", None)
+        self.banner.show_problem(
+            "print", self.tr("プリンターを確認してください: {reason}").format(
+                reason=i18n.core(reason)),
+            self.tr("直したら「印刷を再開」を押してください。お買い上げは記録済みです"),
+            action=(self.tr("印刷を再開"), retry) if callable(retry) else None)
 
-    def show_receipt(self, png: bytes) -> None:
-        pixmap = QPixmap()
-        pixmap.loadFromData(png, "PNG")
-        self.receipt_view.setPixmap(pixmap.scaledToWidth(360, Qt.TransformationMode.SmoothTransformation))
+    def op_rejected(self, _op_id: str, reason: str) -> None:
+        self.banner.show_problem(
+            "rejected", self.tr("HQ が取引を受け付けませんでした（{reason}）").format(
+                reason=i18n.core(reason or "")),
+            self.tr("この取引はポイントに反映されていません。店長に連絡してください"))
+
+    def show_error(self, text: str, advice: str) -> None:
+        self.banner.show_problem("screen", text, advice)
+
+    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        # The register is stopped after the window closes: nothing here may touch it again.
+        self._timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.wedge)
+        super().closeEvent(event)
+
+
+# `tamaru` (desktop/main.py) builds the window under its first name.
+CounterWindow = MainWindow
+

@@ -5,14 +5,21 @@ recognises them by op_id). A refusal of the whole request (401/403) stops pushin
 someone fixes the register's credentials, because retrying cannot help. The batch size
 adapts: it grows while HQ answers quickly and halves after a timeout or 5xx, so a
 register coming back from a long outage neither trickles nor times out.
+
+Online redemption holds (`create_hold`, `void_hold`) are asked for by the counter while
+a customer waits, so they go through a second HTTP client with a short timeout: a slow
+HQ turns into the offline policy within seconds, and the sync thread's client is never
+shared between threads.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,7 +28,15 @@ import httpx
 from pydantic import ValidationError
 
 from sync.events import EventBus
-from sync.protocol import MAX_PUSH_BATCH, PullResponse, PushRequest, PushResponse
+from sync.protocol import (
+    DEFAULT_HOLD_TTL_S,
+    MAX_PUSH_BATCH,
+    HoldRequest,
+    HoldState,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
 from sync.store import RegisterStore
 from sync.worker import StoreWorker
 
@@ -30,6 +45,7 @@ log = logging.getLogger(__name__)
 MIN_BATCH = 1
 FAST_ROUND_S = 1.0  # a push answered faster than this lets the batch grow
 MAX_BACKOFF_S = 300.0
+HOLD_TIMEOUT_S = 3.0  # a customer is waiting: after this, the offline policy decides
 
 
 class SyncError(Exception):
@@ -38,6 +54,21 @@ class SyncError(Exception):
     def __init__(self, message: str, *, retry: bool) -> None:
         super().__init__(message)
         self.retry = retry
+
+
+class HoldRefused(SyncError):
+    """HQ answered and refused the hold (not enough available points, a blocked member).
+
+    `available` is what HQ said the member may still use, when it said so.
+    """
+
+    def __init__(self, message: str, *, status: int, available: int | None = None) -> None:
+        super().__init__(message, retry=False)
+        self.status = status
+        self.available = available
+
+
+_AVAILABLE = re.compile(r"available (-?\d+)")
 
 
 @dataclass(frozen=True)
@@ -83,6 +114,7 @@ class SyncClient:
         timeout: float = 10.0,
         ca_file: Path | None = None,
         rng: random.Random | None = None,
+        hold_timeout: float = HOLD_TIMEOUT_S,
     ) -> None:
         self.store = store
         self.worker = worker
@@ -96,6 +128,13 @@ class SyncClient:
             base_url=check_hq_url(base_url),
             headers={"Authorization": f"Bearer {token}"},
             timeout=timeout,
+            transport=transport,
+            verify=verify,
+        )
+        self._counter_http = httpx.Client(
+            base_url=check_hq_url(base_url),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=hold_timeout,
             transport=transport,
             verify=verify,
         )
@@ -124,6 +163,45 @@ class SyncClient:
         if resp.status_code != 200:
             raise SyncError(f"HQ の応答が不正です（{resp.status_code}: {_detail(resp)}）", retry=True)
         return resp
+
+    # -- online redemption holds (the counter's thread) ------------------------------
+
+    def create_hold(self, member_id: str, points: int, ttl: int = DEFAULT_HOLD_TTL_S, *,
+                    hold_id: str | None = None) -> HoldState:
+        """Reserve `points` of the member's balance at HQ; the answer carries `hold_id`.
+
+        Pass the same `hold_id` to retry: HQ answers a retried id with the same hold.
+        Raises HoldRefused when HQ refuses, SyncError(retry=True) when it cannot be asked.
+        """
+        body = HoldRequest(hold_id=hold_id or str(uuid.uuid4()), member_id=member_id,
+                           points=points, ttl=ttl)
+        return self._hold_call("POST", "/v1/holds", json=body.model_dump(mode="json"))
+
+    def void_hold(self, hold_id: str) -> HoldState:
+        """Give the held points back (a cancelled sale). Voiding twice changes nothing."""
+        return self._hold_call("POST", f"/v1/holds/{hold_id}/void")
+
+    def _hold_call(self, method: str, path: str, **kw: object) -> HoldState:
+        try:
+            resp = self._counter_http.request(method, path, **kw)  # type: ignore[arg-type]
+        except httpx.TimeoutException as exc:
+            raise SyncError("HQ の応答がタイムアウトしました", retry=True) from exc
+        except httpx.HTTPError as exc:
+            raise SyncError(f"HQ に接続できません（{type(exc).__name__}）", retry=True) from exc
+        if resp.status_code >= 500:
+            raise SyncError(f"HQ がエラーを返しました（{resp.status_code}）", retry=True)
+        if resp.status_code in (401, 403, 404, 409, 422):
+            detail = _detail(resp)
+            found = _AVAILABLE.search(detail)
+            raise HoldRefused(f"HQ がポイントの確保を断りました: {detail}",
+                              status=resp.status_code,
+                              available=int(found.group(1)) if found else None)
+        if resp.status_code not in (200, 201):
+            raise SyncError(f"HQ の応答が不正です（{resp.status_code}）", retry=True)
+        try:
+            return HoldState.model_validate_json(resp.content)
+        except ValidationError as exc:
+            raise SyncError("HQ の応答を読めません", retry=True) from exc
 
     def push_once(self) -> PushSummary:
         ops = self.store.pending_ops(self.batch_size)
@@ -232,6 +310,7 @@ class SyncClient:
         if self._thread is not None:
             self._thread.join(timeout=30)
         self._http.close()
+        self._counter_http.close()
 
     def _run(self, interval: float) -> None:
         while not self._stop.is_set():

@@ -1,6 +1,6 @@
 """The register's SQLite schema: the op outbox, the local ledger mirror (members, lots,
-pending effects), cards, programs, receipts, holds, staff, the audit log, sync state and
-the store's recovery state.
+pending effects), cards, programs, receipts, holds, staff, the audit log, sync state,
+the store's recovery state, and the member-token keys and seen tokens.
 
 The schema is created and upgraded by the Alembic migrations in `sync/migrations/`;
 these models are what the code reads and writes, and a test keeps the two identical.
@@ -257,3 +257,28 @@ class RecoveryState(Base):
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
     salvaged_ops: Mapped[int] = mapped_column(Integer, default=0)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+
+
+class TokenKeyRecord(Base):
+    """A public key HQ signs member app QR tokens with, as pulled (`token_key` changes)."""
+
+    __tablename__ = "token_keys"
+
+    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(16))
+    public_key: Mapped[str] = mapped_column(String(64))  # raw 32 bytes, base64url unpadded
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
+    # When HQ stopped signing with it: tokens signed before stay valid until they expire.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+
+
+class SeenToken(Base):
+    """A member token this register has accepted, kept until it could no longer verify,
+    so showing the same code twice (a screenshot passed around) is refused."""
+
+    __tablename__ = "seen_tokens"
+
+    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), index=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))

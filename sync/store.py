@@ -9,7 +9,8 @@ The sale and the member look-ups run as plain SQL on the store's connections: on
 hardware an ORM commit per row reaches about a third of raw sqlite3's rate, and an ORM
 look-up costs hundreds of microseconds of Python; plain SQL keeps a sale close to the
 cost of its fsync (bench/bench_store.py). Everything else goes through the models.
-Start-up checks, recovery and backups live in `sync.recovery` and `sync.backup`.
+Start-up checks, recovery and backups live in `sync.recovery` and `sync.backup`; holds,
+the pull feed and member-token keys in the `store_*` mixins.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from loyalty.program import Program, parse_program
@@ -32,19 +33,15 @@ from loyalty.quote import Quote
 from sync import store_views
 from sync.audit import AuditCheck, append_audit, audit_head, verify_chain
 from sync.models import (
-    PENDING_STATES,
-    Card,
     Member,
-    MemberLot,
     OutboxOp,
-    ProgramSnapshot,
     ReceiptRecord,
-    RecoveryState,
     SyncState,
+    parse_utc_text,
     utc_text,
 )
 from sync.phone import phone_lookup_hash
-from sync.protocol import MemberState, Op, OpResult, PullResponse, SalePayload
+from sync.protocol import Op, OpResult, SaleLine, SalePayload
 from sync.store_db import (
     ReaderPool,
     connect,
@@ -55,11 +52,13 @@ from sync.store_db import (
     writer_engine,
 )
 from sync.store_holds import HoldsMixin
+from sync.store_pull import PullMixin
+from sync.store_tokens import TokenKeyView, TokensMixin
 from sync.store_views import LotView, MemberView, StoreCorrupt, StoreError
 
 __all__ = [
     "LotView", "MemberView", "RecordedSale", "RegisterStore", "SaleFacts", "StoreCorrupt",
-    "StoreError", "list_cards", "migrate",
+    "StoreError", "TokenKeyView", "list_cards", "migrate",
 ]
 
 REFUSING_MESSAGE = ("レジのデータベースが破損していたため、販売を停止しています。"
@@ -108,7 +107,7 @@ def refusal_of(state: str, kept_path: str) -> StoreCorrupt | None:
     return StoreCorrupt(template.format(name=Path(kept_path).name), kept_path)
 
 
-class RegisterStore(HoldsMixin):
+class RegisterStore(HoldsMixin, PullMixin, TokensMixin):
     """The register database. Construct once per process; writes from one thread only.
 
     A database file that may be damaged (every start-up) is opened through
@@ -217,6 +216,26 @@ class RegisterStore(HoldsMixin):
             self._raise_refusal()
             raise
 
+    def find_card(self, uid: str) -> tuple[str, str] | None:
+        """(member_id, status) of a cached card, blocked ones included; None if unknown."""
+        with self._readers.snapshot() as con:
+            row = con.execute("SELECT member_id, status FROM cards WHERE uid = ?",
+                              (uid.upper(),)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def blocked_cards(self, member_id: str) -> int:
+        """How many of the member's cards are blocked (lost or replaced), for the screen."""
+        with self._readers.snapshot() as con:
+            row = con.execute("SELECT count(*) FROM cards WHERE member_id = ? "
+                              "AND status != 'active'", (member_id,)).fetchone()
+        return int(row[0])
+
+    def find_member_by_number(self, member_no: str) -> MemberView | None:
+        """The member with this number whatever their status (blocked ones included, so the
+        counter can say why they cannot be served), or None when the cache has none."""
+        with self._readers.snapshot() as con:
+            return store_views.member_by_number_any(con, member_no)
+
     def _raise_refusal(self) -> None:
         # A store being rebuilt has an empty cache: "unknown card" would mislead.
         refused = self.refusal()
@@ -285,6 +304,13 @@ class RegisterStore(HoldsMixin):
                 (limit,)).fetchall()
         return [op_id for (op_id,) in rows]
 
+    def sync_times(self) -> tuple[datetime | None, datetime | None]:
+        """(last push, last pull) as recorded in the database, UTC."""
+        with self._readers.snapshot() as con:
+            row = con.execute("SELECT last_push_at, last_pull_at FROM sync_state "
+                              "WHERE id = 1").fetchone()
+        return (parse_utc_text(row[0]), parse_utc_text(row[1])) if row else (None, None)
+
     def pull_cursor(self) -> int:
         with self._readers.snapshot() as con:
             row = con.execute("SELECT pull_cursor FROM sync_state WHERE id = 1").fetchone()
@@ -301,11 +327,13 @@ class RegisterStore(HoldsMixin):
         local_time: datetime,
         build_receipt: ReceiptBuilder,
         hold_id: str | None = None,
+        lines: Sequence[SaleLine] | None = None,
     ) -> RecordedSale:
         """Write the sale's op, its local effect and its receipt in one commit.
 
         With `hold_id` (an online redemption reserved at HQ), the op names the hold and
-        the register's copy of it is posted in the same commit.
+        the register's copy of it is posted in the same commit. `lines` is the basket the
+        cashier rang up, sent so HQ quotes categories and campaigns as the register did.
         """
         if local_time.tzinfo is None:
             raise ValueError("local_time must be timezone-aware")
@@ -341,7 +369,8 @@ class RegisterStore(HoldsMixin):
                 payload=SalePayload(amount_yen=quote.amount_yen,
                                     points_earned=quote.points_earned,
                                     points_redeemed=quote.redeem_points,
-                                    receipt_no=receipt_no, hold_id=hold_id),
+                                    receipt_no=receipt_no, hold_id=hold_id,
+                                    lines=list(lines) if lines else None),
             )
             facts = SaleFacts(op_id, device_id, store_id, seq, receipt_no, local_time, view,
                               quote, view.balance + quote.net_change)
@@ -403,63 +432,6 @@ class RegisterStore(HoldsMixin):
             state = s.get(SyncState, 1)
             if state is not None:
                 state.last_push_at = now
-
-    # -- the pull (store thread only) ---------------------------------------------------
-
-    def apply_pull(self, resp: PullResponse) -> int:
-        """Write a page of HQ changes and the new cursor in one transaction."""
-        now = datetime.now(UTC)
-        with self.writing() as s:
-            state = s.get(SyncState, 1)
-            if state is None:
-                raise StoreError("レジが登録されていません")
-            for ch in resp.changes:
-                if ch.member is not None:
-                    self._apply_member(s, ch.member)
-                elif ch.card is not None:
-                    uid = ch.card.uid.upper()
-                    c = s.get(Card, uid)
-                    if c is None:
-                        s.add(Card(uid=uid, member_id=ch.card.member_id, status=ch.card.status))
-                    else:
-                        c.member_id, c.status = ch.card.member_id, ch.card.status
-                elif ch.program is not None:
-                    parse_program(ch.program.toml)  # refuse a program we could not quote with
-                    if s.get(ProgramSnapshot, ch.program.version) is None:
-                        s.add(ProgramSnapshot(version=ch.program.version, toml=ch.program.toml))
-            state.pull_cursor = max(state.pull_cursor, resp.cursor)
-            state.last_pull_at = now
-            if not resp.has_more:
-                # A rebuilt store has now read HQ's whole feed: the cache is complete.
-                recovery = s.get(RecoveryState, 1)
-                if recovery is not None and recovery.state == "rebuilding":
-                    recovery.state, recovery.finished_at = "done", now
-        return len(resp.changes)
-
-    def _apply_member(self, s: Session, ms: MemberState) -> None:
-        m = s.get(Member, ms.member_id)
-        if m is None:
-            m = Member(member_id=ms.member_id, hq_balance=ms.balance, debt=ms.debt)
-            s.add(m)
-            ledger = True
-        else:
-            # While one of this member's ops is unanswered, HQ's balance and our pending
-            # effects could count the same op twice or not at all; the lots and debt are
-            # the same ledger, so they wait with the balance.
-            ledger = self._pending_count(s, ms.member_id) == 0
-        m.member_no, m.display_name, m.status = ms.member_no, ms.display_name, ms.status
-        m.kana, m.rank, m.birth_month = ms.kana, ms.rank, ms.birth_month
-        m.phone_masked, m.phone_hash = ms.phone_masked, ms.phone_hash
-        if ledger:
-            m.hq_balance, m.debt = ms.balance, ms.debt
-            s.execute(delete(MemberLot).where(MemberLot.member_id == ms.member_id))
-            s.add_all(MemberLot(member_id=ms.member_id, position=i, kind=lot.kind,
-                                points=lot.points, expires_at=lot.expires_at)
-                      for i, lot in enumerate(ms.lots))
-
-    def _pending_count(self, s: Session, member_id: str) -> int:
-        return int(s.scalar(select(func.count()).select_from(OutboxOp).where(
-            OutboxOp.member_id == member_id, OutboxOp.state.in_(PENDING_STATES))) or 0)
 
     # -- audit --------------------------------------------------------------------------
 

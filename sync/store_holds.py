@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from sync.models import Hold
+from sync.models import PENDING_STATES, Hold
 from sync.store_views import StoreError
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ def _view(h: Hold) -> HoldView:
                     h.op_id)
 
 
+_PENDING_IN = ", ".join(f"'{state}'" for state in PENDING_STATES)
 _STATE_NAMES = {"posted": "確定済み", "voided": "取消済み", "expired": "期限切れ"}
 
 
@@ -81,6 +82,16 @@ class HoldsMixin:
         with self._readers.snapshot() as con:
             row = con.execute("SELECT coalesce(sum(points), 0) FROM holds "
                               "WHERE member_id = ? AND state = 'pending'", (member_id,)).fetchone()
+        return int(row[0])
+
+    def pending_redemptions(self, member_id: str) -> int:
+        """Points this register's unanswered sales redeemed for the member: what the last
+        HQ balance does not yet know about, for the offline allowance."""
+        with self._readers.snapshot() as con:
+            row = con.execute(
+                "SELECT coalesce(sum(json_extract(body, '$.payload.points_redeemed')), 0) "
+                f"FROM ops WHERE member_id = ? AND kind = 'sale' AND state IN ({_PENDING_IN})",
+                (member_id,)).fetchone()
         return int(row[0])
 
     def _finish_hold(self, hold_id: str, state: str, now: datetime | None,

@@ -127,6 +127,14 @@ def member_by_number(con: sqlite3.Connection, member_no: str) -> MemberView:
     return _usable(_view(con, rows[0]))
 
 
+def member_by_number_any(con: sqlite3.Connection, member_no: str) -> MemberView | None:
+    """The member with this number, blocked or not; None when there is none."""
+    rows = con.execute(_BY_NO, (member_no.strip(),)).fetchall()
+    if len(rows) > 1:
+        raise StoreError("会員番号が重複しています。同期後にもう一度お試しください")
+    return _view(con, rows[0]) if rows else None
+
+
 def members_by_phone_hash(con: sqlite3.Connection, phone_hash: str) -> list[MemberView]:
     """Every cached member with this phone hash (a family may share a number), blocked
     ones included so the screen can say why they cannot be chosen."""

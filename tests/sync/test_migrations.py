@@ -31,6 +31,7 @@ from sync.store_db import (
     writer_engine,
 )
 from tests.support.seed import NOW
+from tests.sync.test_tokens_cache import fill_revision_0002
 
 OLD_REVISIONS = all_revisions()[:-1]
 STATES = ["applied", "rejected", "queued", "sent", "queued", "queued"]
@@ -78,7 +79,7 @@ def fill_revision_0001(path) -> list[Op]:
     return ops
 
 
-FILLERS = {"0001": fill_revision_0001}
+FILLERS = {"0001": fill_revision_0001, "0002": fill_revision_0002}
 
 
 def test_every_old_revision_has_a_filler():

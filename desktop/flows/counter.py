@@ -1,0 +1,469 @@
+"""The sale at the counter, free of Qt: identify, ring up, quote, hold, record, print.
+
+States: idle → member (a member is on screen; the cashier enters an amount or basket
+lines and the points to use) → holding (an online redemption asks HQ for a hold) →
+recording (the store thread commits the sale) → done (committed; the receipt prints) →
+idle again on "next customer", or member on the next tap.
+
+Redemption follows DESIGN §3: online, the points are first held at HQ and the sale names
+the hold; when HQ cannot be asked (timeout, outage) the offline policy decides — up to
+`loyalty.ledger.offline_allowance(last HQ balance, local pending redemptions, cap)`. A
+cancelled sale voids its hold. Methods may be called from any thread (readers and
+scanners call in on theirs); results are announced as events: `member_shown`,
+`counter_message(text, level)`, `counter_busy(text)`, `counter_reset`, `sale_recorded`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from desktop.flows.basket import (
+    MemberFlags,
+    member_flags,
+    parse_int,
+    sale_lines,
+    with_amount,
+)
+from desktop.flows.identify import Identifier, Outcome, Refused
+from desktop.flows.messages import (
+    BUSY,
+    HOLD_REFUSED,
+    HOLD_SHORT,
+    HOLDING,
+    LINE_AMOUNT,
+    LINE_QUANTITY,
+    NO_PROGRAM,
+    NOT_RECORDED,
+    OFFLINE_TOO_MANY,
+    OFFLINE_USED,
+    REDEEM_POINTS,
+    SIGN_IN_FIRST,
+    TOUCH_CARD,
+    Message,
+)
+from desktop.flows.signin import StaffSession
+from desktop.receipts import build_sale_receipt, receipt_to_dict
+from devices.cards import CardEvent, CardPresented, CardRemoved, ReaderError
+from loyalty.basket import HeldLot, Line, MemberContext, check_basket
+from loyalty.ledger import offline_allowance
+from loyalty.program import Program
+from loyalty.quote import Quote, QuoteError, quote
+from sync.client import HoldRefused, SyncError
+from sync.events import EventBus
+from sync.protocol import DEFAULT_HOLD_TTL_S, HoldState, SaleLine
+from sync.store import MemberView, RecordedSale, RegisterStore, SaleFacts, StoreError
+from sync.worker import StoreWorker
+
+log = logging.getLogger(__name__)
+
+
+class CounterState(Enum):
+    IDLE = "idle"
+    MEMBER = "member"
+    HOLDING = "holding"
+    RECORDING = "recording"
+    DONE = "done"
+
+
+class HoldService(Protocol):
+    """HQ's online holds (`sync.client.SyncClient`)."""
+
+    def create_hold(self, member_id: str, points: int, ttl: int = DEFAULT_HOLD_TTL_S, *,
+                    hold_id: str | None = None) -> HoldState: ...
+
+    def void_hold(self, hold_id: str) -> HoldState: ...
+
+
+@dataclass(frozen=True)
+class PendingHold:
+    hold_id: str
+    member_id: str
+    points: int
+
+
+class CounterFlow:
+    def __init__(
+        self,
+        store: RegisterStore,
+        worker: StoreWorker,
+        events: EventBus,
+        *,
+        tz: ZoneInfo,
+        store_name: str,
+        clock: Callable[[ZoneInfo], datetime] = datetime.now,
+        session: StaffSession | None = None,
+        identifier: Identifier | None = None,
+        holds: HoldService | None = None,
+        online: Callable[[], bool | None] = lambda: None,
+        hold_ttl: int = DEFAULT_HOLD_TTL_S,
+    ) -> None:
+        self.store = store
+        self.worker = worker
+        self.events = events
+        self.tz = tz
+        self.store_name = store_name
+        self.clock = clock
+        self.session = session
+        self.identifier = identifier or Identifier(store, clock=lambda: clock(tz))
+        self.holds = holds
+        self.online = online
+        self.hold_ttl = hold_ttl
+        identity = store.identity()
+        self.store_id = identity[1] if identity else None
+        self._lock = threading.Lock()
+        self._hold_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tamaru-holds")
+        self.state = CounterState.IDLE
+        self.member: MemberView | None = None
+        self.program: Program | None = None
+        self.last_sale: RecordedSale | None = None
+        self._lines: list[Line] = []
+        self._hold: PendingHold | None = None
+        # Set when HQ could not be reached for a hold; the next successful sync clears it.
+        self._unreachable = False
+        events.subscribe("synced", self._on_synced)
+
+    def close(self) -> None:
+        self.events.unsubscribe("synced", self._on_synced)
+        self._hold_pool.shutdown(wait=True)
+
+    def _on_synced(self, *_: object) -> None:
+        self._unreachable = False
+
+    @property
+    def offline(self) -> bool:
+        """True while redemptions follow the offline policy (no HQ to hold points)."""
+        return self.holds is None or self.online() is False or self._unreachable
+
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        with self._lock:
+            return tuple(self._lines)
+
+    # -- identification ---------------------------------------------------------------
+
+    def on_card_event(self, event: CardEvent) -> None:
+        if isinstance(event, CardPresented):
+            self.card_presented(event.uid, event.member_no)
+        elif isinstance(event, ReaderError):
+            self.events.emit("counter_message", event.reason, "error")
+        elif isinstance(event, CardRemoved):
+            pass  # the member stays on screen until the sale is done or cancelled
+
+    def card_presented(self, uid: str, member_no: str | None = None) -> Outcome | None:
+        if self._refuse_identification():
+            return None
+        outcome = self.identifier.identify_card(uid, member_no)
+        self._apply(outcome)
+        return outcome
+
+    def scan(self, text: str) -> Future[Outcome | None]:
+        """A scanner's text. Identification runs on the store thread (tokens are noted)."""
+        return self.worker.submit(self._identify, self.identifier.identify_scan, text)
+
+    def enter_member_no(self, text: str) -> Future[Outcome | None]:
+        """A member number (or code) typed by the cashier."""
+        return self.worker.submit(self._identify, self.identifier.identify_member_no, text)
+
+    def _identify(self, how: Callable[[str], Outcome], text: str) -> Outcome | None:
+        if self._refuse_identification():
+            return None
+        outcome = how(text)
+        self._apply(outcome)
+        return outcome
+
+    def _refuse_identification(self) -> bool:
+        with self._lock:
+            busy = self.state in (CounterState.HOLDING, CounterState.RECORDING)
+        if busy:
+            self.events.emit("counter_message", Message(BUSY), "info")
+        elif self.session is not None and self.session.current is None:
+            self.events.emit("counter_message", Message(SIGN_IN_FIRST), "error")
+            return True
+        return busy
+
+    def _apply(self, outcome: Outcome) -> None:
+        if isinstance(outcome, Refused):
+            # Nothing is recorded and whoever is on screen stays there.
+            self.events.emit("counter_message", outcome.message, "error")
+            return
+        program = self.store.program()
+        with self._lock:
+            if self.state in (CounterState.HOLDING, CounterState.RECORDING):
+                return
+            stale = self._hold if self._hold and \
+                self._hold.member_id != outcome.member.member_id else None
+            if stale is not None:
+                self._hold = None
+            if self.state is not CounterState.MEMBER:
+                self._lines = []  # a new customer; a member switch keeps the basket
+            self.member, self.program = outcome.member, program
+            self.state = CounterState.MEMBER
+        if stale is not None:
+            self._void(stale)
+        self.events.emit("member_shown", outcome.member)
+
+    def member_flags(self, member: MemberView) -> MemberFlags:
+        """Birthday month, blocked cards, debt and points expiring soon."""
+        return member_flags(member, self.clock(self.tz), self.store.blocked_cards(member.member_id))
+
+    # -- the basket -----------------------------------------------------------------------
+
+    def add_line(self, amount_text: str, quantity_text: str = "1", *, name: str = "",
+                 category: str = "", sku: str = "") -> Line:
+        """Add a line (its amount is the line total, tax included); QuoteError if bad."""
+        amount = parse_int(amount_text, LINE_AMOUNT)
+        quantity = parse_int(quantity_text, LINE_QUANTITY) if quantity_text.strip() else 1
+        line = Line(sku=sku.strip()[:64], amount_yen=amount, category=category.strip()[:32],
+                    quantity=quantity, name=name.strip()[:100])
+        check_basket([*self.lines, line])  # the checks the quote will make, said now
+        with self._lock:
+            self._lines.append(line)
+        return line
+
+    def remove_line(self, index: int) -> None:
+        with self._lock:
+            if 0 <= index < len(self._lines):
+                del self._lines[index]
+
+    def clear_lines(self) -> None:
+        with self._lock:
+            self._lines = []
+
+    def _basket(self, amount_text: str) -> list[Line]:
+        return with_amount(self.lines, amount_text)
+
+    # -- the quote --------------------------------------------------------------------------
+
+    def _context(self, member: MemberView, program: Program, offline: bool) -> MemberContext:
+        allowance = None
+        if offline:
+            allowance = offline_allowance(member.hq_balance,
+                                          self.store.pending_redemptions(member.member_id),
+                                          program.redeem.offline_cap)
+        return MemberContext(
+            balance=member.balance, rank=member.rank or None, birth_month=member.birth_month,
+            lots=tuple(HeldLot(lot.kind, lot.points, lot.expires_at)  # type: ignore[arg-type]
+                       for lot in member.lots),
+            offline_allowance=allowance,
+        )
+
+    def _quote_for(self, member: MemberView, program: Program | None, basket: Sequence[Line],
+                   redeem: int, *, offline: bool) -> Quote:
+        if program is None:
+            raise QuoteError(Message(NO_PROGRAM))
+        return quote(program, basket, self._context(member, program, offline),
+                     at=self.clock(self.tz), store_id=self.store_id, redeem_points=redeem)
+
+    def quote(self, amount_text: str = "", redeem_text: str = "") -> Quote:
+        """The live quote of what is on screen; QuoteError says what is wrong with it."""
+        member, program = self.member, self.program
+        if member is None:
+            raise QuoteError(Message(TOUCH_CARD))
+        return self._quote_for(member, program, self._basket(amount_text),
+                               parse_int(redeem_text, REDEEM_POINTS), offline=self.offline)
+
+    def redeem_max(self, amount_text: str = "") -> int:
+        """"Use all": the most this sale may redeem (the quote's redeem limit)."""
+        return self.quote(amount_text, "").redeem_limit.max_points
+
+    # -- confirm ------------------------------------------------------------------------------
+
+    def confirm(self, amount_text: str = "", redeem_text: str = "") -> None:
+        """Record the sale; announces `sale_recorded` only after the commit."""
+        with self._lock:
+            if self.state is not CounterState.MEMBER or self.member is None:
+                message = Message(BUSY) if self.state in (
+                    CounterState.HOLDING, CounterState.RECORDING) else Message(TOUCH_CARD)
+                self.events.emit("counter_message", message, "error")
+                return
+            staff_id = self.session.staff_id if self.session is not None else None
+            if self.session is not None and staff_id is None:
+                self.events.emit("counter_message", Message(SIGN_IN_FIRST), "error")
+                return
+            member, program = self.member, self.program
+            try:
+                basket = with_amount(self._lines, amount_text)
+                redeem = parse_int(redeem_text, REDEEM_POINTS)
+                offline = self.offline
+                q = self._quote_for(member, program, basket, redeem, offline=offline)
+            except QuoteError as exc:
+                self.events.emit("counter_message", exc.args[0], "error")
+                return
+            lines_sent = sale_lines(basket) if self._lines else None
+            online_hold = redeem > 0 and not offline
+            self.state = CounterState.HOLDING if online_hold else CounterState.RECORDING
+        if online_hold:
+            self.events.emit("counter_busy", Message(HOLDING))
+            self._hold_pool.submit(self._hold_then_record, member, program, basket, q,
+                                   lines_sent, staff_id)
+        else:
+            self._submit_record(member, program, q, lines_sent, staff_id, None, None)
+
+    def _hold_then_record(self, member: MemberView, program: Program | None,
+                          basket: list[Line], q: Quote, lines_sent: list[SaleLine] | None,
+                          staff_id: str | None) -> None:
+        """Hold pool thread: take (or reuse) the hold, then hand the sale to the store."""
+        assert self.holds is not None
+        with self._lock:
+            hold, stale = self._hold, None
+            if hold is not None and (hold.member_id, hold.points) != (member.member_id,
+                                                                     q.redeem_points):
+                stale, hold, self._hold = hold, None, None
+        if stale is not None:
+            self._void(stale)  # the cashier changed the points since that hold was taken
+        if hold is None:
+            hold_id = str(uuid.uuid4())
+            try:
+                state = self.holds.create_hold(member.member_id, q.redeem_points,
+                                               self.hold_ttl, hold_id=hold_id)
+            except HoldRefused as exc:
+                if exc.status == 404:
+                    # HQ does not know the member yet (enrolled here, still queued).
+                    self._offline_fallback(member, program, basket, q, lines_sent, staff_id)
+                else:
+                    self._back_to_member(_refusal_message(exc))
+                return
+            except SyncError:
+                # The request may have reached HQ with the answer lost: let the hold go.
+                self._void_at_hq(hold_id)
+                self._unreachable = True
+                self._offline_fallback(member, program, basket, q, lines_sent, staff_id)
+                return
+            except Exception:
+                log.exception("hold request failed")
+                self._back_to_member(Message(HOLD_REFUSED))
+                return
+            try:
+                self.worker.call(self.store.add_hold, state.hold_id, member.member_id,
+                                 q.redeem_points, expires_at=state.expires_at)
+            except Exception:
+                log.exception("could not keep the hold")
+                self._void_at_hq(state.hold_id)
+                self._back_to_member(Message(NOT_RECORDED))
+                return
+            hold = PendingHold(state.hold_id, member.member_id, q.redeem_points)
+            with self._lock:
+                self._hold = hold
+        with self._lock:
+            self.state = CounterState.RECORDING
+        self._submit_record(member, program, q, lines_sent, staff_id, hold.hold_id, None)
+
+    def _offline_fallback(self, member: MemberView, program: Program | None,
+                          basket: list[Line], q: Quote, lines_sent: list[SaleLine] | None,
+                          staff_id: str | None) -> None:
+        try:
+            offline_q = self._quote_for(member, program, basket, q.redeem_points, offline=True)
+        except QuoteError:
+            allowance = 0 if program is None else offline_allowance(
+                member.hq_balance, self.store.pending_redemptions(member.member_id),
+                program.redeem.offline_cap)
+            self._back_to_member(Message(OFFLINE_TOO_MANY, allowance=allowance))
+            return
+        allowance = offline_q.redeem_limit.max_points
+        with self._lock:
+            self.state = CounterState.RECORDING
+        self._submit_record(member, program, offline_q, lines_sent, staff_id, None,
+                            Message(OFFLINE_USED, allowance=allowance))
+
+    def _back_to_member(self, message: str) -> None:
+        with self._lock:
+            self.state = CounterState.MEMBER
+        self.events.emit("counter_message", message, "error")
+
+    def _submit_record(self, member: MemberView, program: Program | None, q: Quote,
+                       lines_sent: list[SaleLine] | None, staff_id: str | None,
+                       hold_id: str | None, notice: Message | None) -> None:
+        future = self.worker.submit(self._record, member, program, q, lines_sent, staff_id,
+                                    hold_id)
+        future.add_done_callback(lambda f: self._recorded(f, notice))
+
+    def _record(self, member: MemberView, program: Program | None, q: Quote,
+                lines_sent: list[SaleLine] | None, staff_id: str | None,
+                hold_id: str | None) -> RecordedSale:
+        footer = program.receipt_footer if program is not None else ""
+
+        def build(facts: SaleFacts) -> dict[str, object]:
+            return receipt_to_dict(build_sale_receipt(facts, store_name=self.store_name,
+                                                      footer=footer, tz=self.tz))
+
+        return self.store.record_sale(member.member_id, q, staff_id=staff_id,
+                                      local_time=self.clock(self.tz), build_receipt=build,
+                                      hold_id=hold_id, lines=lines_sent)
+
+    def _recorded(self, future: Future[RecordedSale], notice: Message | None) -> None:
+        error = future.exception()
+        if error is not None:
+            # A hold taken for this sale stays pending: confirming again reuses it, and
+            # cancelling voids it.
+            message = str(error) if isinstance(error, StoreError) else Message(NOT_RECORDED)
+            if not isinstance(error, StoreError):
+                log.error("sale not recorded", exc_info=error)
+            self._back_to_member(message)
+            return
+        sale = future.result()
+        with self._lock:
+            self.state = CounterState.DONE
+            self.last_sale = sale
+            self.member = None
+            self._lines = []
+            self._hold = None
+        # Only now, after the commit, does the screen say done and the printer start.
+        self.events.emit("sale_recorded", sale)
+        if notice is not None:
+            self.events.emit("counter_message", notice, "warning")
+
+    # -- cancel -------------------------------------------------------------------------------
+
+    def cancel(self) -> bool:
+        """Drop the sale on screen (or end a finished one); a pending hold is voided."""
+        with self._lock:
+            if self.state in (CounterState.HOLDING, CounterState.RECORDING):
+                busy = True
+            else:
+                busy = False
+                hold, self._hold = self._hold, None
+                self.state = CounterState.IDLE
+                self.member = None
+                self._lines = []
+        if busy:
+            self.events.emit("counter_message", Message(BUSY), "info")
+            return False
+        if hold is not None:
+            self._void(hold)
+        self.events.emit("counter_reset")
+        return True
+
+    def _void(self, hold: PendingHold) -> None:
+        """Give a hold back at HQ and locally, off the caller's thread."""
+        self._hold_pool.submit(self._void_now, hold.hold_id)
+
+    def _void_now(self, hold_id: str) -> None:
+        self._void_at_hq(hold_id)
+        try:
+            self.worker.call(self.store.void_hold, hold_id)
+        except StoreError as exc:
+            log.info("hold %s not voided locally: %s", hold_id, exc)
+
+    def _void_at_hq(self, hold_id: str) -> None:
+        if self.holds is None:
+            return
+        try:
+            self.holds.void_hold(hold_id)
+        except SyncError as exc:
+            # HQ lets the hold expire by itself (its TTL); nothing else to do.
+            log.info("hold %s not voided at HQ: %s", hold_id, exc)
+
+
+def _refusal_message(exc: HoldRefused) -> Message:
+    if exc.status == 409 and exc.available is not None:
+        return Message(HOLD_SHORT, available=max(0, exc.available))
+    return Message(HOLD_REFUSED)

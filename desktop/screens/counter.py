@@ -1,0 +1,304 @@
+"""The counter screen: identify the member, ring up, use points, confirm (Enter / F8).
+
+The sale itself is `desktop.flows.counter.CounterFlow`; this screen draws its state,
+passes on what the cashier types and taps, and shows the flow's events. Esc drops the
+sale on screen (voiding a points hold). A recorded sale cannot be undone here: that is a
+return, made on the returns screen.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QIntValidator, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+)
+
+from desktop import i18n
+from desktop.flows.counter import CounterState
+from desktop.flows.messages import QT_TRANSLATE_NOOP
+from desktop.scanning import scan_target
+from desktop.screens.base import Screen, ShellContext, label, panel, restyle
+from desktop.screens.counter_parts import (
+    BasketPanel,
+    DevicePanel,
+    MemberPanel,
+    QuotePanel,
+    ReceiptView,
+)
+from desktop.screens.keypad import NumericKeypad
+from loyalty.quote import QuoteError
+from sync.store import MemberView, RecordedSale
+
+LIMIT_REASONS = {
+    "balance": QT_TRANSLATE_NOOP("CounterScreen", "ポイント残高まで"),
+    "offline": QT_TRANSLATE_NOOP("CounterScreen", "オフライン中の上限"),
+    "per_sale": QT_TRANSLATE_NOOP("CounterScreen", "1回のご利用上限"),
+    "eligible": QT_TRANSLATE_NOOP("CounterScreen", "ポイントで払える金額まで"),
+    "minimum": QT_TRANSLATE_NOOP("CounterScreen", "最低利用ポイントに届きません"),
+    "no_member": QT_TRANSLATE_NOOP("CounterScreen", "会員のみ"),
+}
+
+
+class CounterScreen(Screen):
+    screen_id = "counter"
+    title = QT_TRANSLATE_NOOP("Screens", "レジ")
+
+    def __init__(self, ctx: ShellContext) -> None:
+        super().__init__(ctx)
+        self.register = ctx.register
+        self.flow = ctx.register.flow
+        self.tz = self.flow.tz
+        body = QHBoxLayout(self)
+        body.setContentsMargins(8, 8, 8, 8)
+        body.setSpacing(8)
+
+        left = QVBoxLayout()
+        self.member_panel = MemberPanel(self.lookup_member_no)
+        left.addWidget(self.member_panel)
+        self.result = QStackedWidget()
+        self.quote_panel = QuotePanel()
+        self.receipt_view = ReceiptView()
+        self.result.addWidget(self.quote_panel)
+        self.result.addWidget(self.receipt_view)
+        left.addWidget(self.result, 1)
+        body.addLayout(left, 10)
+
+        self.basket = BasketPanel()
+        self.basket.add.clicked.connect(self.add_line)
+        self.basket.remove.clicked.connect(self.remove_line)
+        body.addWidget(self.basket, 11)
+
+        body.addWidget(self._entry_panel(), 8)
+
+        self._shown = CounterState.IDLE  # what the panels show, for a member switch
+        self.devices = DevicePanel(self._tap)
+        self.devices.setFixedWidth(230)
+        self.devices.setVisible(hasattr(self.register.reader, "tap"))
+        body.addWidget(self.devices)
+
+        bridge = ctx.bridge
+        bridge.member_shown.connect(self.show_member)
+        bridge.counter_message.connect(self.show_message)
+        bridge.counter_busy.connect(lambda text: self._busy(i18n.core(text)))
+        bridge.counter_reset.connect(self.reset)
+        bridge.sale_recorded.connect(self.sale_done)
+        bridge.receipt_image.connect(self.show_receipt)
+        bridge.cards_changed.connect(self.devices.set_cards)
+        bridge.online_changed.connect(lambda *_: self.update_quote())
+
+        for keys, slot in (("F8", self.confirm), ("Esc", self.cancel)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+        self.reset()
+
+    def _entry_panel(self) -> QFrame:
+        box = panel()
+        v = QVBoxLayout(box)
+        v.setContentsMargins(12, 10, 12, 10)
+        v.setSpacing(6)
+        v.addWidget(label(self.tr("金額（円）"), "heading"))
+        self.amount = scan_target(QLineEdit())
+        self.amount.setObjectName("amount")
+        self.amount.setPlaceholderText("0")
+        self.amount.setValidator(QIntValidator(0, 99_999_999))
+        self.amount.setAlignment(Qt.AlignmentFlag.AlignRight)
+        v.addWidget(self.amount)
+        self.keypad = NumericKeypad()
+        v.addWidget(self.keypad)
+        v.addWidget(label(self.tr("利用ポイント"), "heading"))
+        row = QHBoxLayout()
+        self.redeem = scan_target(QLineEdit())
+        self.redeem.setObjectName("redeem")
+        self.redeem.setPlaceholderText("0")
+        self.redeem.setValidator(QIntValidator(0, 99_999_999))
+        self.redeem.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.use_all = QPushButton(self.tr("全部使う"))
+        self.use_all.setObjectName("secondary")
+        self.use_all.clicked.connect(self.redeem_all)
+        row.addWidget(self.redeem, 1)
+        row.addWidget(self.use_all)
+        v.addLayout(row)
+        self.limit = label("", "limit")
+        v.addWidget(self.limit)
+        self.keypad.set_targets([self.amount, self.redeem, self.basket.quantity])
+        self.confirm_button = QPushButton(self.tr("確定（Enter / F8）"))
+        self.confirm_button.setObjectName("primary")
+        self.confirm_button.clicked.connect(self.confirm)
+        v.addWidget(self.confirm_button)
+        self.cancel_button = QPushButton(self.tr("取消（Esc）"))
+        self.cancel_button.setObjectName("secondary")
+        self.cancel_button.clicked.connect(self.cancel)
+        v.addWidget(self.cancel_button)
+        self.message = label("", "message_info")
+        v.addWidget(self.message)
+        v.addStretch(1)
+        self.amount.textChanged.connect(self.update_quote)
+        self.redeem.textChanged.connect(self.update_quote)
+        self.amount.returnPressed.connect(self.confirm)
+        self.redeem.returnPressed.connect(self.confirm)
+        return box
+
+    # -- shell hooks ------------------------------------------------------------------------
+
+    def activated(self) -> None:
+        (self.amount if self.flow.state is CounterState.MEMBER
+         else self.member_panel.member_no).setFocus()
+
+    def can_leave(self) -> bool:
+        return self.flow.state not in (CounterState.HOLDING, CounterState.RECORDING)
+
+    # -- reactions ----------------------------------------------------------------------------
+
+    def _set_entry(self, state: CounterState) -> None:
+        editing = state is CounterState.MEMBER
+        for w in (self.amount, self.redeem, self.use_all, self.confirm_button,
+                  self.basket.add, self.basket.remove, self.basket.name,
+                  self.basket.category, self.basket.quantity):
+            w.setEnabled(editing)
+        self.cancel_button.setEnabled(state in (CounterState.MEMBER, CounterState.DONE))
+        self.cancel_button.setText(self.tr("次のお客様（Esc）") if state is CounterState.DONE
+                                   else self.tr("取消（Esc）"))
+
+    def reset(self) -> None:
+        self.member_panel.show_idle()
+        self.amount.clear()
+        self.redeem.clear()
+        self.basket.show_lines(())
+        self.quote_panel.clear()
+        self.result.setCurrentWidget(self.quote_panel)
+        self.limit.setText("")
+        self._set_entry(CounterState.IDLE)
+        self._shown = CounterState.IDLE
+        self.show_message("", "info")
+        self.member_panel.member_no.setFocus()
+
+    def show_member(self, member: MemberView) -> None:
+        # A new customer starts clean; another member over the same sale keeps the basket.
+        fresh = self._shown is not CounterState.MEMBER
+        self._shown = CounterState.MEMBER
+        self.member_panel.show_member(member, self.flow.member_flags(member),
+                                      offline=self.flow.offline, tz=self.tz)
+        if fresh:
+            self.amount.clear()
+            self.basket.show_lines(())
+        self.redeem.clear()
+        self.result.setCurrentWidget(self.quote_panel)
+        self._set_entry(CounterState.MEMBER)
+        self.show_message("", "info")
+        self.amount.setFocus()
+        self.update_quote()
+
+    def show_message(self, text: object, level: str) -> None:
+        restyle(self.message, {"error": "message_error", "warning": "message_warning"}
+                .get(level, "message_info"))
+        self.message.setText(i18n.core(text) if text else "")
+        if level == "error" and self.flow.state is CounterState.MEMBER:
+            self._set_entry(CounterState.MEMBER)  # the cashier corrects it and tries again
+
+    def _busy(self, text: str) -> None:
+        self._set_entry(CounterState.RECORDING)
+        self.show_message(text, "info")
+
+    def update_quote(self) -> None:
+        if self.flow.state is not CounterState.MEMBER:
+            return
+        self.basket.show_lines(self.flow.lines)
+        if not self.amount.text() and not self.flow.lines:
+            self.quote_panel.clear()
+            self.limit.setText("")
+            return
+        try:
+            q = self.flow.quote(self.amount.text(), self.redeem.text())
+        except QuoteError as exc:
+            self.quote_panel.show_problem(i18n.core(exc))
+            return
+        self.quote_panel.show_quote(q, self.tz)
+        lim = q.redeem_limit
+        why = self.tr(LIMIT_REASONS[lim.reason]) if lim.reason in LIMIT_REASONS else ""
+        self.limit.setText(self.tr("最大 {points} pt（{why}）").format(
+            points=f"{lim.max_points:,}", why=why))
+
+    # -- the cashier's actions -------------------------------------------------------------
+
+    def lookup_member_no(self, text: str) -> None:
+        if text.strip():
+            self.flow.enter_member_no(text)
+
+    def add_line(self) -> None:
+        try:
+            self.flow.add_line(self.amount.text(), self.basket.quantity.text(),
+                               name=self.basket.name.text(),
+                               category=self.basket.category.currentText())
+        except QuoteError as exc:
+            self.show_message(exc.args[0], "error")
+            return
+        self.amount.clear()
+        self.basket.name.clear()
+        self.basket.category.setCurrentIndex(0)
+        self.basket.quantity.setText("1")
+        self.show_message("", "info")
+        self.update_quote()
+        self.amount.setFocus()
+
+    def remove_line(self) -> None:
+        self.flow.remove_line(self.basket.selected_row())
+        self.update_quote()
+
+    def redeem_all(self) -> None:
+        try:
+            self.redeem.setText(str(self.flow.redeem_max(self.amount.text())))
+        except QuoteError as exc:
+            self.show_message(exc.args[0], "error")
+
+    def confirm(self) -> None:
+        if self.flow.state is not CounterState.MEMBER or not self.confirm_button.isEnabled():
+            return
+        self._set_entry(CounterState.RECORDING)
+        self.flow.confirm(self.amount.text(), self.redeem.text())
+        # Entry comes back on an error (counter_message) or stays off until the next tap.
+
+    def cancel(self) -> None:
+        self.flow.cancel()
+
+    def sale_done(self, sale: RecordedSale) -> None:
+        self.member_panel.show_done(sale)
+        self.amount.clear()
+        self.redeem.clear()
+        self.limit.setText("")
+        self.basket.show_lines(())
+        self.quote_panel.show_quote(sale.facts.quote, self.tz)
+        self._set_entry(CounterState.DONE)
+        self._shown = CounterState.DONE
+        self.show_message(self.tr("記録しました（取引番号 {no}）").format(
+            no=sale.facts.receipt_no), "info")
+
+    def show_receipt(self, png: bytes) -> None:
+        self.result.setCurrentWidget(self.receipt_view)  # shown first: it fits its width
+        self.receipt_view.show_png(png)
+
+    def _tap(self, uid: str) -> None:
+        tap = getattr(self.register.reader, "tap", None)
+        if tap is not None:
+            tap(uid)
+
+    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        # Keys the fields leave alone reach the screen. Enter in a field is that field's
+        # (returnPressed); elsewhere it confirms.
+        key = event.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
+                not isinstance(QApplication.focusWidget(), QLineEdit):
+            self.confirm()
+        elif key == Qt.Key.Key_F8:
+            self.confirm()
+        elif key == Qt.Key.Key_Escape:
+            self.cancel()
+        else:
+            super().keyPressEvent(event)

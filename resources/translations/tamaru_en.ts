@@ -1,0 +1,1827 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="ja">
+<context>
+    <name>Banner</name>
+    <message>
+        <location filename="../../desktop/screens/statusbar.py" line="+117"/>
+        <source>閉じる</source>
+        <translation>Close</translation>
+    </message>
+</context>
+<context>
+    <name>BasketPanel</name>
+    <message>
+        <location filename="../../desktop/screens/counter_parts.py" line="+176"/>
+        <source>明細</source>
+        <translation>Items</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>商品</source>
+        <translation>Item</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <location line="+18"/>
+        <source>分類</source>
+        <translation>Cat.</translation>
+    </message>
+    <message>
+        <location line="-18"/>
+        <source>数量</source>
+        <translation>Qty</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>金額</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>商品名（任意）</source>
+        <translation>Item name (optional)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>分類（ポイント対象外の分類はプログラムで決まります）</source>
+        <translation>Category (the program decides which categories earn no points)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>明細に追加</source>
+        <translation>Add item</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>選択した行を削除</source>
+        <translation>Remove selected</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>金額欄に入力して「明細に追加」。明細がなければ金額だけで会計します</source>
+        <translation>Type the amount, then &quot;Add item&quot;. Without items, the amount alone is the sale</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>（商品）</source>
+        <translation>(item)</translation>
+    </message>
+</context>
+<context>
+    <name>CounterScreen</name>
+    <message>
+        <location filename="../../desktop/screens/counter.py" line="+40"/>
+        <source>ポイント残高まで</source>
+        <translation>up to the balance</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>オフライン中の上限</source>
+        <translation>offline limit</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>1回のご利用上限</source>
+        <translation>limit per sale</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ポイントで払える金額まで</source>
+        <translation>up to the amount points may pay</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>最低利用ポイントに届きません</source>
+        <translation>below the minimum</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>会員のみ</source>
+        <translation>members only</translation>
+    </message>
+    <message>
+        <location line="+62"/>
+        <source>金額（円）</source>
+        <translation>Amount (yen)</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>利用ポイント</source>
+        <translation>Points to use</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>全部使う</source>
+        <translation>Use all</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>確定（Enter / F8）</source>
+        <translation>Confirm (Enter / F8)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+32"/>
+        <source>取消（Esc）</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
+    <message>
+        <location line="-1"/>
+        <source>次のお客様（Esc）</source>
+        <translation>Next customer (Esc)</translation>
+    </message>
+    <message>
+        <location line="+59"/>
+        <source>最大 {points} pt（{why}）</source>
+        <translation>Up to {points} pt ({why})</translation>
+    </message>
+    <message>
+        <location line="+54"/>
+        <source>記録しました（取引番号 {no}）</source>
+        <translation>Recorded (receipt {no})</translation>
+    </message>
+</context>
+<context>
+    <name>DevicePanel</name>
+    <message>
+        <location filename="../../desktop/screens/counter_parts.py" line="+135"/>
+        <source>デモ用カードリーダー</source>
+        <translation>Demo card reader</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>タッチ: {name}</source>
+        <translation>Tap: {name}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>（停止中）</source>
+        <translation> (blocked)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>タッチ: 未登録のカード</source>
+        <translation>Tap: unknown card</translation>
+    </message>
+</context>
+<context>
+    <name>EnrolScreen</name>
+    <message>
+        <location filename="../../desktop/screens/enrol.py" line="+71"/>
+        <source>入会</source>
+        <translation>Enrol</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>会員登録（店頭）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>お名前とフリガナだけで登録できます。誕生月と電話番号は任意です。</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>例 山田 花子</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>例 ヤマダ ハナコ</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>答えない</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{m}月</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>任意 例 090-1234-5678</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>お名前</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>フリガナ</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>誕生月（任意）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>電話番号（任意）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>クリア</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>登録する</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>カード</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>登録したカードはこのレジですぐに使えます。オフラインでも登録でき、HQ に接続したときに会員番号が発行されます。</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+58"/>
+        <source>入力内容を確認してください</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>このカードを登録します</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>新しいカードをタッチするか、会員カードのバーコードを読み取ってください</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>登録しました（取引番号 {no}）。入会受付票を印刷しています。カードはすぐに使えます</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>HourChart</name>
+    <message>
+        <location filename="../../desktop/screens/reports.py" line="+90"/>
+        <source>発行ポイント</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>利用ポイント</source>
+        <translation>Points to use</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>（時）</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>LookupScreen</name>
+    <message>
+        <location filename="../../desktop/screens/lookup.py" line="+97"/>
+        <source>会員照会</source>
+        <translation>Member look-up</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>会員番号・カード番号・電話番号</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>検索</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>カードをタッチしても呼び出せます</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>有効期限ごとのポイント</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>種類</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <location line="+36"/>
+        <source>ポイント</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-36"/>
+        <source>有効期限</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+1"/>
+        <source>カード</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>状態</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>理由 例 紛失届</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>カード停止</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>再発行</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>日時</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>内容</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>残高</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>備考</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>さらに表示</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>履歴</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>ポイントを加算（+）または減算（-）します。理由は HQ の記録とお客様の控えに残ります。</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>例 +100 / -50</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>理由 例 レシート紛失分の付与</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>調整する</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>調整ポイント</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>理由</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>ポイント調整</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>統合元の会員のポイントとカードを、表示中の会員に移します。統合元は利用停止になります。</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>統合元の会員番号またはカード番号</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>確認</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>理由 例 二重登録</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>統合する</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>会員統合</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>店長のみ操作できます</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>カードを選んでください</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>新しいカードをタッチしてください</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>（利用停止）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>会員を検索してください</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>{name} 様</source>
+        <translation>{name}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>（HQ で発行待ち）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>会員番号 {no}</source>
+        <translation>Member no. {no}</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>利用停止</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>仮登録</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>不足 {debt}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>HQ: 残高 {b}&#x3000;取り置き {h}&#x3000;利用可能 {a}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>HQ 未確定の増減 {d:+,} pt を含みます</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>期間限定</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>通常</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>期限なし</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>利用中</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>停止</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>統合元: {name}（{no}）{points}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>{what}（取引番号 {no}）</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../desktop/window.py" line="+54"/>
+        <source>{store}&#x3000;レジ {device}</source>
+        <translation>{store}  Register {device}</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>サインアウト</source>
+        <translation>Sign out</translation>
+    </message>
+    <message>
+        <location line="+57"/>
+        <location line="+39"/>
+        <source>記録が終わるまでお待ちください</source>
+        <translation>Please wait until the sale is recorded</translation>
+    </message>
+    <message>
+        <location line="-19"/>
+        <source>「{title}」は店長の承認が必要です</source>
+        <translation>&quot;{title}&quot; needs a manager&apos;s approval</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>先にサインインしてください</source>
+        <translation>Please sign in first</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>HQ に接続できません（{reason}）</source>
+        <translation>Cannot reach HQ ({reason})</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>販売はそのまま続けられます。ポイントの利用はオフラインの上限までです。ネットワークのケーブルとルーターを確認してください</source>
+        <translation>You can keep selling. Points can be used up to the offline limit. Check the network cable and the router</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>レシートを印刷できませんでした: {reason}</source>
+        <translation>The receipt was not printed: {reason}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>お買い上げは記録済みです。プリンターの電源・用紙・ケーブルを確認してください。レシートはあとで再印刷できます</source>
+        <translation>The sale is recorded. Check the printer&apos;s power, paper and cable. The receipt can be reprinted later</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>プリンターを確認してください: {reason}</source>
+        <translation>Check the printer: {reason}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>直したら「印刷を再開」を押してください。お買い上げは記録済みです</source>
+        <translation>When it is fixed, press &quot;Resume printing&quot;. The sale is recorded</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>印刷を再開</source>
+        <translation>Resume printing</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>HQ が取引を受け付けませんでした（{reason}）</source>
+        <translation>HQ refused a sale ({reason})</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>この取引はポイントに反映されていません。店長に連絡してください</source>
+        <translation>Its points were not applied. Tell the manager</translation>
+    </message>
+</context>
+<context>
+    <name>ManagerApprovalDialog</name>
+    <message>
+        <location filename="../../desktop/screens/approval.py" line="+38"/>
+        <source>店長の承認</source>
+        <translation>Manager approval</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>店長の承認が必要です</source>
+        <translation>A manager&apos;s approval is needed</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>店長のスタッフ番号</source>
+        <translation>Manager&apos;s staff code</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+3"/>
+        <source>暗証番号</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <location line="-2"/>
+        <source>スタッフ番号</source>
+        <translation>Staff code</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>やめる</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>承認する</source>
+        <translation>Approve</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>確認しています…</source>
+        <translation>Checking…</translation>
+    </message>
+</context>
+<context>
+    <name>MemberPanel</name>
+    <message>
+        <location filename="../../desktop/screens/counter_parts.py" line="-303"/>
+        <source>カードをタッチまたはQRをスキャン</source>
+        <translation>Tap a card or scan a QR code</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>会員番号で呼び出す</source>
+        <translation>Find by member number</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>呼出</source>
+        <translation>Find</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>誕生月</source>
+        <translation>Birthday month</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>オフライン</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <location line="+27"/>
+        <source>{name} 様</source>
+        <translation>{name}</translation>
+    </message>
+    <message>
+        <location line="-24"/>
+        <source>会員番号 {no}</source>
+        <translation>Member no. {no}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>まもなく失効: {points}（最初は {date}）</source>
+        <translation>Expiring soon: {points} (first on {date})</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>停止中のカード {n} 枚</source>
+        <translation>{n} blocked card(s)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>未精算 {points}</source>
+        <translation>Owes {points}</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>残高 {balance}</source>
+        <translation>Balance {balance}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ありがとうございました（今回 +{earned}）</source>
+        <translation>Thank you (+{earned} this time)</translation>
+    </message>
+</context>
+<context>
+    <name>QuotePanel</name>
+    <message>
+        <location line="+83"/>
+        <source>お会計</source>
+        <translation>Total</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>会員と金額を入力すると、お支払いと獲得ポイントがここに出ます</source>
+        <translation>Identify the member and enter the amount: what to pay and the points earned appear here</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>合計</source>
+        <translation>Subtotal</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>ポイント利用</source>
+        <translation>Points used</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>お支払い</source>
+        <translation>To pay</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>獲得予定</source>
+        <translation>Points earned</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>通常ポイント</source>
+        <translation>Base points</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>ランク特典</source>
+        <translation>Rank bonus</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>期間限定・{date} まで</source>
+        <translation>limited-time, until {date}</translation>
+    </message>
+</context>
+<context>
+    <name>ReportsScreen</name>
+    <message>
+        <location filename="../../desktop/screens/reports.py" line="+32"/>
+        <source>集計</source>
+        <translation>Reports</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>日計を表示</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>自分のシフト</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>CSV に書き出す</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>会員のお買上げ</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>会員数</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>発行ポイント</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>利用ポイント</source>
+        <translation>Points to use</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>返品</source>
+        <translation>Returns</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>返品のポイント取消／返却</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ポイント調整</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>HQ 未確定</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>入会（担当者別）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>ポイントの内訳（キャンペーン別）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>時間帯別のポイント</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>サインインしてください</source>
+        <translation>Please sign in</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <location line="+4"/>
+        <source>{n} 件&#x3000;{yen}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-3"/>
+        <location line="+12"/>
+        <source>{n} 人</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-4"/>
+        <source>{n} 件</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>（HQ 却下 {n} 件）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>なし</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>書き出せませんでした: {e}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>書き出しました: {path}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ReturnsScreen</name>
+    <message>
+        <location filename="../../desktop/screens/returns.py" line="+69"/>
+        <source>返品</source>
+        <translation>Returns</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>返品するお買上げ</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>取引番号 例 R01-000001</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>呼び出す</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>レシートのQRコードを読み取るか、取引番号を入力してください</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>取引番号</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>お買上げ日時</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>お買上げ金額</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>獲得ポイント</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>利用ポイント</source>
+        <translation>Points to use</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>返品済み</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>返品できる金額</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>返品する商品を選んでください</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>返品金額（円）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>金額で返品</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>すべて返品</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>ポイントの戻し</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>返品金額</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>獲得ポイントの取消</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>利用ポイントの返却</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>現在の残高</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>返品後の残高（見込み）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>ポイントは HQ での確定後に正式に反映されます</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>店長のスタッフ番号</source>
+        <translation>Manager&apos;s staff code</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>暗証番号</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>承認</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>やり直す</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>返品を確定</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+90"/>
+        <source>ポイントは HQ 確定済みの値です</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ポイントはこのレジの計算です（HQ 未確定）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{name} 様（会員番号 {no}）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>返品金額（円、最大 {max}）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>返品する商品か金額を選んでください</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>店長の承認が必要です: </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>承認済み（{who}）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>返品を記録しました（取引番号 {no}、{amount}）。返品受付票を印刷しています</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Roles</name>
+    <message>
+        <location filename="../../desktop/screens/signin.py" line="+27"/>
+        <source>店長</source>
+        <translation>Manager</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>レジ担当</source>
+        <translation>Cashier</translation>
+    </message>
+</context>
+<context>
+    <name>Screens</name>
+    <message>
+        <location filename="../../desktop/screens/counter.py" line="-229"/>
+        <source>レジ</source>
+        <translation>Counter</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/screens/signin.py" line="+9"/>
+        <source>サインイン</source>
+        <translation>Sign in</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/screens/enrol.py" line="-169"/>
+        <source>入会</source>
+        <translation>Enrol</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/screens/lookup.py" line="-315"/>
+        <source>会員照会</source>
+        <translation>Member look-up</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/screens/reports.py" line="-146"/>
+        <source>集計</source>
+        <translation>Reports</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/screens/returns.py" line="-263"/>
+        <source>返品</source>
+        <translation>Returns</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/screens/settings.py" line="+71"/>
+        <source>設定</source>
+        <translation>Settings</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsScreen</name>
+    <message>
+        <location line="+7"/>
+        <source>設定</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>カードリーダー</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+12"/>
+        <source>設定: {spec}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-10"/>
+        <source>読み取りテスト</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>レシートプリンター</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>テスト印字</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>状態を確認</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>表示とレシート</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <location line="+10"/>
+        <source>保存</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-8"/>
+        <source>表示言語</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>レシートの店舗名</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>表示言語は次に起動したときから切り替わります</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>HQ（本部サーバー）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>HQ のアドレスを変えるとき、またはレジを登録し直すときは、本部から受け取ったコードで初期設定を行います。</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>初期設定（プロビジョニング）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>カードをリーダーにタッチしてください…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>印刷しています…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>確認しています…</source>
+        <translation>Checking…</translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <source>状態: {m}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>保存しました</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>保存しました。次に起動したときから切り替わります</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>&#x3000;カード番号 {uid}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SignInScreen</name>
+    <message>
+        <location filename="../../desktop/screens/signin.py" line="+24"/>
+        <location line="+47"/>
+        <location line="+45"/>
+        <source>サインイン</source>
+        <translation>Sign in</translation>
+    </message>
+    <message>
+        <location line="-89"/>
+        <source>{store}&#x3000;レジ {device}</source>
+        <translation>{store}  Register {device}</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>例: 2001</source>
+        <translation>e.g. 2001</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <location line="+41"/>
+        <source>スタッフ番号</source>
+        <translation>Staff code</translation>
+    </message>
+    <message>
+        <location line="-39"/>
+        <location line="+40"/>
+        <source>暗証番号</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <location line="-21"/>
+        <source>戻る</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>ロックを解除（店長）</source>
+        <translation>Unlock (manager)</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>デモ用スタッフ（組み込み HQ のときだけ表示）</source>
+        <translation>Demo staff (shown only with the embedded HQ)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>スタッフ</source>
+        <translation>Staff</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{name}（{role}）</source>
+        <translation>{name} ({role})</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>交代</source>
+        <translation>Change staff</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{name} さんがサインイン中です。交代するスタッフがサインインしてください</source>
+        <translation>{name} is signed in. The next staff member signs in here</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>確認しています…</source>
+        <translation>Checking…</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>ロックが解除されました。もう一度サインインしてください</source>
+        <translation>The lock has ended. Please sign in again</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>ロック中: 解除まであと {m}分{s:02d}秒</source>
+        <translation>Locked: {m}:{s:02d} left</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>スタッフ {code} のロックを解除します</source>
+        <translation>Unlock staff member {code}</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>ロックを解除しました。サインインしてください</source>
+        <translation>Unlocked. Please sign in</translation>
+    </message>
+</context>
+<context>
+    <name>StatusBar</name>
+    <message>
+        <location filename="../../desktop/screens/statusbar.py" line="-77"/>
+        <source>今すぐ同期</source>
+        <translation>Sync now</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>交代</source>
+        <translation>Change staff</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>サインアウト</source>
+        <translation>Sign out</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>接続確認中</source>
+        <translation>Connecting</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>オンライン</source>
+        <translation>Online</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>オフライン</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>未送信 {n} 件</source>
+        <translation>{n} to send</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>最終同期 {time}</source>
+        <translation>Last sync {time}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>最終同期 —</source>
+        <translation>Last sync —</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>担当: {name}</source>
+        <translation>Staff: {name}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>サインインしていません</source>
+        <translation>Not signed in</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>初回同期中 {n} 件</source>
+        <translation>First sync: {n}</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>送信中 {sent}/{total}</source>
+        <translation>Sending {sent}/{total}</translation>
+    </message>
+</context>
+<context>
+    <name>core</name>
+    <message>
+        <location filename="../../desktop/flows/messages.py" line="+35"/>
+        <source>サインインしてください</source>
+        <translation>Please sign in</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>スタッフ番号と暗証番号を入力してください</source>
+        <translation>Enter your staff code and PIN</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>店長の承認が必要です。店長のスタッフ番号と暗証番号を入力してください</source>
+        <translation>A manager&apos;s approval is needed. Enter a manager&apos;s staff code and PIN</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>サインインできませんでした。もう一度お試しください</source>
+        <translation>Sign-in failed. Please try again</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>レシートのコードです。返品画面で読み取ってください</source>
+        <translation>This is a receipt code. Scan it on the returns screen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>この会員コードはすでに使われています。アプリで新しいコードを表示してもらってください</source>
+        <translation>This member code was already used. Ask the member to show a new code in the app</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>この会員はまだこのレジに届いていません。同期してからもう一度読み取ってください</source>
+        <translation>This member has not reached the register yet. Sync, then scan again</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>この会員番号は登録されていません。番号を確かめてください</source>
+        <translation>This member number is not registered. Check the number</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>この会員は利用停止中です。ポイントは使えません。店長にお知らせください</source>
+        <translation>This member is blocked; points cannot be used. Please tell the manager</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>登録されていないカードです。会員番号で呼び出すか、入会の手続きをしてください</source>
+        <translation>This card is not registered. Find the member by number, or enrol them</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location filename="../../desktop/i18n.py" line="+87"/>
+        <source>このカードは利用停止中です。店長にお知らせください</source>
+        <translation>This card is blocked. Please tell the manager</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>無効な会員コードです（署名鍵が失効しています）</source>
+        <translation>This member code is not valid (its signing key was retired)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>記録中です。しばらくお待ちください</source>
+        <translation>Recording. Please wait</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>会員カードをタッチしてください</source>
+        <translation>Please tap the member card</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ポイントプログラムがまだ届いていません。同期してください</source>
+        <translation>The points program has not arrived yet. Please sync</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>記録できませんでした。もう一度確定してください</source>
+        <translation>The sale was not recorded. Please confirm again</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>HQ でポイントを確保しています…</source>
+        <translation>Reserving the points at HQ…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>HQ に接続できないため、オフラインの利用上限（{allowance:,} pt）の範囲でポイントを利用しました。接続が戻ると HQ に送られます</source>
+        <translation>HQ could not be reached, so the points were used within the offline limit ({allowance:,} pt). They go to HQ when the connection is back</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>HQ に接続できません。オフライン中に利用できるのは {allowance:,} pt までです。利用ポイントを減らして確定してください</source>
+        <translation>HQ cannot be reached. Offline, at most {allowance:,} pt can be used. Lower the points and confirm again</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>ほかのレジで利用中のポイントがあるため、今利用できるのは {available:,} pt までです。利用ポイントを減らしてください</source>
+        <translation>Some points are in use at another register: at most {available:,} pt can be used now. Lower the points</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>HQ がポイントの利用を受け付けませんでした。同期してからもう一度お試しください</source>
+        <translation>HQ did not accept the points. Sync, then try again</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>金額</source>
+        <translation>amount</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>数量</source>
+        <translation>quantity</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>利用ポイント</source>
+        <translation>points to use</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{what}は数字で入力してください</source>
+        <translation>Enter the {what} in digits</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>金額を入力するか、明細を追加してください</source>
+        <translation>Enter an amount or add items</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/i18n.py" line="-39"/>
+        <source>会員コードを読み取れませんでした。もう一度読み取ってください</source>
+        <translation>The member code could not be read. Please scan it again</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>この会員コードを確認できません。同期してからもう一度読み取ってください</source>
+        <translation>This member code cannot be checked yet. Sync, then scan it again</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>無効な会員コードです</source>
+        <translation>This member code is not valid</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>会員コードの有効期限が切れています。アプリで新しいコードを表示してください</source>
+        <translation>This member code has expired. Ask the member to show a new code in the app</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>会員コードの時刻が正しくありません。レジの時計を確認してください</source>
+        <translation>The member code&apos;s time is wrong. Check this register&apos;s clock</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>読み取れませんでした。もう一度読み取ってください</source>
+        <translation>Nothing could be read. Please scan again</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>読み取ったデータが長すぎます。もう一度読み取ってください</source>
+        <translation>The scanned data is too long. Please scan again</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>日本語入力がオンになっています。半角英数に切り替えてから読み取ってください</source>
+        <translation>Japanese input is on. Switch to direct input, then scan again</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>会員番号のチェックデジットが正しくありません。もう一度読み取ってください</source>
+        <translation>The member number&apos;s check digit is wrong. Please scan again</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>会員バーコードではありません（商品のバーコードかもしれません）</source>
+        <translation>This is not a member barcode (perhaps a product barcode)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>レシートのコードを読み取れませんでした</source>
+        <translation>The receipt code could not be read</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>会員コードでもレシートでもないコードです</source>
+        <translation>This code is neither a member code nor a receipt</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>カードリーダーが見つかりません</source>
+        <translation>The card reader is not found</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>カードの読み取り中に離されました。もう一度タッチしてください</source>
+        <translation>The card was taken away while being read. Please tap again</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>このカードは読み取れません</source>
+        <translation>This card cannot be read</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>カードリーダーが他のアプリで使用中です</source>
+        <translation>Another application is using the card reader</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>スキャナーが見つかりません</source>
+        <translation>The scanner is not found</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>スキャナーとの接続が切れました</source>
+        <translation>The scanner was disconnected</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>スキャナーが他のアプリで使用中です</source>
+        <translation>Another application is using the scanner</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>スキャナーを使う権限がありません</source>
+        <translation>No permission to use the scanner</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>読み取ったコードを文字にできませんでした。もう一度読み取ってください</source>
+        <translation>The scanned code could not be turned into text. Please scan again</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>プリンターに接続できません</source>
+        <translation>Cannot connect to the printer</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>プリンターが見つかりません</source>
+        <translation>The printer is not found</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>プリンターを使う権限がありません</source>
+        <translation>No permission to use the printer</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>プリンターが他のアプリで使用中です</source>
+        <translation>Another application is using the printer</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>プリンターが応答しません</source>
+        <translation>The printer does not answer</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>プリンターがオフラインです。電源とケーブルを確認してください</source>
+        <translation>The printer is offline. Check its power and cable</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>印刷中にプリンターとの接続が切れました</source>
+        <translation>The printer was disconnected while printing</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>用紙切れです</source>
+        <translation>Out of paper</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>プリンターのカバーが開いています</source>
+        <translation>The printer cover is open</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>プリンターでエラーが発生しました</source>
+        <translation>The printer reported an error</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>レシート用の日本語フォントがありません</source>
+        <translation>The Japanese font for receipts is missing</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>USBプリンターを使うためのソフトウェアが入っていません</source>
+        <translation>The software for USB printers is not installed</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>印刷できませんでした</source>
+        <translation>Could not print</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>登録されていないカードです</source>
+        <translation>This card is not registered</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>会員情報がまだ届いていません。同期後にもう一度お試しください</source>
+        <translation>This member has not reached the register yet. Sync, then try again</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>この会員は利用停止中です</source>
+        <translation>This member is blocked</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>この会員番号は見つかりません</source>
+        <translation>This member number is not found</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>会員番号が重複しています。同期後にもう一度お試しください</source>
+        <translation>This member number is duplicated. Sync, then try again</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>会員が見つかりません</source>
+        <translation>Member not found</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>レジが登録されていません</source>
+        <translation>This register is not set up</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ポイントの取り置きが取消済みか期限切れです。もう一度ポイント利用を入力してください</source>
+        <translation>The points hold was cancelled or has expired. Enter the points to use again</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>スタッフ番号または暗証番号が違います</source>
+        <translation>Wrong staff code or PIN</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ロック解除は店長のみ行えます</source>
+        <translation>Only a manager can unlock</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>HQ の応答がタイムアウトしました</source>
+        <translation>HQ did not answer in time</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>HQ の応答を読めません</source>
+        <translation>HQ&apos;s answer could not be read</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>HQ のカーソルが巻き戻りました。管理者に連絡してください</source>
+        <translation>HQ&apos;s sync position went backwards. Contact the administrator</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>商品がありません</source>
+        <translation>There are no items</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>金額は整数で入力してください</source>
+        <translation>Enter the amount as a whole number</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>金額は1円以上で入力してください</source>
+        <translation>Enter an amount of at least 1 yen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>利用ポイントは整数で入力してください</source>
+        <translation>Enter the points to use as a whole number</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>利用ポイントは0以上で入力してください</source>
+        <translation>Points to use cannot be negative</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ポイントを利用するには会員を確認してください</source>
+        <translation>Identify the member to use points</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>お会計金額を超えてポイントを利用できません</source>
+        <translation>Points cannot exceed the amount to pay</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>会員を確認するとポイントを利用できます</source>
+        <translation>Identify the member to use points</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>通常ポイント</source>
+        <translation>Base points</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,115 @@
+"""Translations: every screen text of the shell, sign-in and counter has its English, the
+committed .qm is the compiled .ts, core sentences are translated where they are fixed,
+and the flows' messages keep their values in either language."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import devices.cards
+import devices.printer_status
+import devices.scanner
+import loyalty.scan
+import loyalty.tokens
+from desktop import i18n
+from desktop.flows import messages
+from desktop.flows.messages import Message
+from sync.staff import WRONG_PIN
+
+ROOT = Path(__file__).resolve().parents[2]
+TS = ROOT / "resources" / "translations" / "tamaru_en.ts"
+QM = ROOT / "resources" / "translations" / "tamaru_en.qm"
+BIN = ROOT / ".venv" / "bin"
+# The files whose texts this catalog must always cover in full.
+OWN_FILES = ["desktop/window.py", "desktop/i18n.py", "desktop/flows/messages.py",
+             "desktop/flows/signin.py", "desktop/flows/identify.py", "desktop/flows/counter.py",
+             "desktop/flows/basket.py", "desktop/screens/base.py", "desktop/screens/counter.py",
+             "desktop/screens/counter_parts.py", "desktop/screens/signin.py",
+             "desktop/screens/approval.py", "desktop/screens/statusbar.py",
+             "desktop/screens/registry.py", "desktop/screens/keypad.py"]
+PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+def entries(path: Path) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """(context, source) → (translation, its type attribute)."""
+    out = {}
+    for ctx in ET.parse(path).getroot().iter("context"):
+        name = ctx.findtext("name")
+        for msg in ctx.iter("message"):
+            tr = msg.find("translation")
+            out[(name, msg.findtext("source"))] = (tr.text or "", tr.get("type"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def own_texts(tmp_path_factory):
+    ts = tmp_path_factory.mktemp("lupdate") / "own.ts"
+    subprocess.run([str(BIN / "pyside6-lupdate"), "-extensions", "py", *OWN_FILES,
+                    "-ts", str(ts)], cwd=ROOT, check=True, capture_output=True)
+    return set(entries(ts))
+
+
+def test_every_own_text_is_translated_with_the_same_placeholders(own_texts):
+    catalog = entries(TS)
+    assert len(own_texts) > 150
+    for key in own_texts:
+        assert key in catalog, f"not in {TS.name} (run make translations): {key}"
+        english, kind = catalog[key]
+        assert kind is None and english, f"untranslated: {key}"
+        assert sorted(PLACEHOLDER.findall(english)) == sorted(PLACEHOLDER.findall(key[1])), key
+
+
+def test_the_committed_qm_is_the_compiled_ts(tmp_path):
+    out = tmp_path / "check.qm"
+    subprocess.run([str(BIN / "pyside6-lrelease"), str(TS), "-qm", str(out)], check=True,
+                   capture_output=True)
+    assert out.read_bytes() == QM.read_bytes(), "run make translations"
+
+
+def core_tables() -> set[str]:
+    """Fixed sentences of the core that reach the screen."""
+    fixed = set(loyalty.tokens.MESSAGES.values()) | set(loyalty.scan.MESSAGES.values())
+    for module in (devices.cards, devices.scanner, devices.printer_status):
+        fixed |= {v for k, v in vars(module).items()
+                  if k.startswith("REASON_") and isinstance(v, str)}
+    fixed.add(WRONG_PIN)
+    return fixed
+
+
+def test_the_core_catalog_lists_every_fixed_core_sentence(own_texts):
+    assert core_tables() <= set(i18n.CORE_CATALOG)
+    flow_templates = {v for k, v in vars(messages).items()
+                      if k.isupper() and isinstance(v, str) and k != "CORE"}
+    assert {("core", t) for t in flow_templates} <= own_texts
+
+
+@pytest.fixture
+def english(qapp):
+    assert i18n.install("en") == "en"
+    yield
+    i18n.install("ja")
+
+
+def test_core_sentences_in_english(english):
+    assert i18n.core(WRONG_PIN) == "Wrong staff code or PIN"
+    assert i18n.core(Message(messages.OFFLINE_USED, allowance=1500)).startswith(
+        "HQ could not be reached, so the points were used within the offline limit (1,500 pt)")
+    # A value that is itself a sentence is translated too.
+    assert i18n.core(Message(messages.NUMBERS_ONLY, what=Message(messages.LINE_AMOUNT))) == \
+        "Enter the amount in digits"
+    # A sentence the core formatted itself cannot be looked up: it stays as it came.
+    assert i18n.core("ポイント残高（1,500 pt）を超えて利用できません") == \
+        "ポイント残高（1,500 pt）を超えて利用できません"
+    assert i18n.core(ValueError(Message(messages.TOUCH_CARD))) == "Please tap the member card"
+
+
+def test_japanese_is_the_source(qapp):
+    assert i18n.install("ja") == "ja"
+    assert i18n.core(Message(messages.HOLD_SHORT, available=300)).startswith(
+        "ほかのレジで利用中のポイントがあるため、今利用できるのは 300 pt まで")
+    assert i18n.install("xx") == "ja"  # an unknown setting falls back to Japanese

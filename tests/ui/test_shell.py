@@ -1,0 +1,188 @@
+"""The shell driven like a cashier would: sign-in (lockout shown with the time left,
+shift change, sign-out), function keys, the status bar, problems in the banner, and the
+whole screen in English."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from desktop.flows.signin import SHIFT_END
+from desktop.screens.approval import ManagerApprovalDialog
+from tests.ui.shell_support import sign_in, signed_in
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+def audit_kinds(register):
+    con = sqlite3.connect(register.store.path)
+    try:
+        return [(k, s) for k, s in con.execute("SELECT kind, staff_id FROM audit_log")]
+    finally:
+        con.close()
+
+
+@pytest.mark.ui
+def test_sign_in_screen_gates_the_register(qtbot, open_window):
+    win = open_window()
+    assert win.windowTitle() == "Tamaru"
+    assert win.current() is win.signin
+    assert not win.signin.demo_hint.isVisible()  # not the embedded demo
+    assert not win.fkeys.isEnabled()
+    assert win.status.staff.text() == "サインインしていません"
+    QTest.keyClick(win, Qt.Key.Key_F1)  # no function keys before sign-in
+    assert win.current() is win.signin
+    counter = signed_in(qtbot, win)
+    assert win.status.staff.text() == "担当: レジ 田村"
+    assert win.status.online.text() == "オンライン"
+    assert win.status.queue.text() == "未送信 0 件"
+    assert win.status.last_sync.text().startswith("最終同期 ")
+    assert counter.member_panel.prompt.text() == "カードをタッチまたはQRをスキャン"
+    assert [b.text() for b in win.fkey_buttons.values()] == ["F1  レジ", "F12  サインアウト"]
+
+
+@pytest.mark.ui
+def test_wrong_pins_lock_out_with_the_time_left(qtbot, open_window):
+    win = open_window(**{"staff.max_failures": 2, "staff.lockout_minutes": 3})
+    screen = win.signin
+    sign_in(qtbot, win, "2001", "1111")
+    qtbot.waitUntil(lambda: "暗証番号が違います" in screen.message.text(), timeout=5000)
+    assert not screen.lock.isVisible()
+    sign_in(qtbot, win, "2001", "1111")
+    qtbot.waitUntil(lambda: screen.lock.isVisible(), timeout=5000)
+    assert "ロック" in screen.message.text()
+    assert screen.lock.text().startswith("ロック中: 解除まであと 2分5") or \
+        screen.lock.text().startswith("ロック中: 解除まであと 3分00")
+    assert screen.unlock.isVisible()
+    sign_in(qtbot, win, "2001", "0000")  # locked: the right PIN is refused too
+    qtbot.waitUntil(lambda: "ロック" in screen.message.text(), timeout=5000)
+    assert win.current() is screen and win.register.session.current is None
+
+
+@pytest.mark.ui
+def test_manager_approval_dialog_unlocks(qtbot, open_window):
+    win = open_window(**{"staff.max_failures": 1})
+    session = win.register.session
+    sign_in(qtbot, win, "2001", "1111")
+    qtbot.waitUntil(lambda: win.signin.unlock.isVisible(), timeout=5000)
+    dialog = ManagerApprovalDialog(session, reason="スタッフ 2001 のロックを解除します",
+                                   action="unlock_staff",
+                                   operation=lambda c, p: session.unlock("2001", c, p))
+    qtbot.addWidget(dialog)
+    dialog.code.setText("2001")  # a cashier cannot approve
+    dialog.pin.setText("0000")
+    dialog.submit()
+    qtbot.waitUntil(lambda: "ロック" in dialog.message.text() or "店長" in dialog.message.text(),
+                    timeout=5000)
+    assert dialog.result_value is None
+    with qtbot.waitSignal(dialog.accepted, timeout=5000):
+        dialog.code.setText("1001")
+        dialog.pin.setText("1234")
+        dialog.submit()
+    assert dialog.result_value.locked_until is None
+    signed_in(qtbot, win)
+
+
+@pytest.mark.ui
+def test_shift_change_and_sign_out(qtbot, open_window):
+    win = open_window()
+    signed_in(qtbot, win)
+    qtbot.mouseClick(win.status.change_button, LEFT)
+    assert win.current() is win.signin and win.signin.back.isVisible()
+    assert "レジ 田村" in win.signin.shift_note.text()
+    qtbot.mouseClick(win.signin.back, LEFT)  # changed their mind
+    assert win.current() is win.screens["counter"]
+    qtbot.mouseClick(win.status.change_button, LEFT)
+    signed_in(qtbot, win, "1001", "1234")
+    assert win.status.staff.text() == "担当: 店長 佐々木"
+    QTest.keyClick(win, Qt.Key.Key_F12)
+    qtbot.waitUntil(lambda: win.current() is win.signin, timeout=5000)
+    assert not win.signin.back.isVisible()
+    kinds = audit_kinds(win.register)
+    assert kinds.count((SHIFT_END, "2001")) == 1 and kinds.count((SHIFT_END, "1001")) == 1
+
+
+@pytest.mark.ui
+def test_function_keys(qtbot, open_window):
+    win = open_window()
+    counter = signed_in(qtbot, win)
+    for key in (Qt.Key.Key_F2, Qt.Key.Key_F3, Qt.Key.Key_F5, Qt.Key.Key_F9):
+        QTest.keyClick(win, key)  # screens not built yet: nothing happens
+        assert win.current() is counter
+    qtbot.mouseClick(win.status.change_button, LEFT)
+    assert win.current() is win.signin
+    win.function_key("counter")  # F1
+    assert win.current() is counter and win.fkey_buttons["counter"].isChecked()
+    qtbot.mouseClick(win.fkey_buttons["sign_out"], LEFT)
+    qtbot.waitUntil(lambda: win.current() is win.signin, timeout=5000)
+
+
+@pytest.mark.ui
+def test_problems_are_said_with_what_to_do(qtbot, open_window):
+    win = open_window()
+    signed_in(qtbot, win)
+    bus = win.register.events
+    bus.emit("online_changed", False, "HQ の応答がタイムアウトしました")
+    qtbot.waitUntil(lambda: win.banner.isVisible(), timeout=5000)
+    assert win.status.online.text() == "オフライン"
+    assert "HQ に接続できません" in win.banner.title.text()
+    assert "販売はそのまま続けられます" in win.banner.advice.text()
+    bus.emit("online_changed", True, "")
+    qtbot.waitUntil(lambda: not win.banner.isVisible(), timeout=5000)
+    bus.emit("print_failed", "op", "用紙切れです")
+    qtbot.waitUntil(lambda: "用紙切れです" in win.banner.title.text(), timeout=5000)
+    assert "記録済み" in win.banner.advice.text()
+    bus.emit("bootstrap_progress", 1200, True)
+    qtbot.waitUntil(lambda: win.status.progress.isVisible(), timeout=5000)
+    assert "1,200" in win.status.progress.format()
+    bus.emit("push_progress", 500, {"queued": 1500})
+    qtbot.waitUntil(lambda: win.status.progress.maximum() == 2000, timeout=5000)
+    assert win.status.progress.value() == 500
+    bus.emit("synced", None, 0)
+    qtbot.waitUntil(lambda: not win.status.progress.isVisible(), timeout=5000)
+
+
+@pytest.mark.ui
+def test_english(qtbot, open_window):
+    win = open_window(**{"locale.language": "en"})
+    try:
+        assert win.signin.submit_button.text() == "Sign in"
+        assert win.status.staff.text() == "Not signed in"
+        sign_in(qtbot, win, "2001", "9999")
+        qtbot.waitUntil(lambda: win.signin.message.text() == "Wrong staff code or PIN",
+                        timeout=5000)
+        counter = signed_in(qtbot, win)
+        assert counter.member_panel.prompt.text() == "Tap a card or scan a QR code"
+        assert win.status.sync_button.text() == "Sync now"
+        assert win.status.staff.text() == "Staff: レジ 田村"  # names stay as they are
+        assert counter.confirm_button.text() == "Confirm (Enter / F8)"
+        assert counter.use_all.text() == "Use all"
+        assert [b.text() for b in win.fkey_buttons.values()] == ["F1  Counter", "F12  Sign out"]
+        qtbot.mouseClick(counter.devices.button("unknown card"), LEFT)
+        qtbot.waitUntil(lambda: counter.message.text().startswith("This card is not"),
+                        timeout=5000)
+    finally:
+        from desktop import i18n
+
+        i18n.install("ja")
+
+
+@pytest.mark.ui
+def test_a_serial_scanner_from_settings_takes_the_same_path(qtbot, open_window):
+    win = open_window(**{"devices.scanner": "simulated"})
+    counter = signed_in(qtbot, win)
+    con = sqlite3.connect(win.register.store.path)
+    [number] = con.execute("SELECT member_no FROM members WHERE display_name = '鈴木 一郎'"
+                           ).fetchone()
+    con.close()
+    win.register.scanner.scan(number)
+    qtbot.waitUntil(lambda: "鈴木 一郎" in counter.member_panel.name.text(), timeout=5000)
+    win.register.scanner.scan("TR:R01-000001")
+    qtbot.waitUntil(lambda: "返品画面" in counter.message.text(), timeout=5000)
+    assert "鈴木 一郎" in counter.member_panel.name.text()  # the member stays on screen
+    win.register.scanner.fail("スキャナーとの接続が切れました")
+    qtbot.waitUntil(lambda: "スキャナー" in counter.message.text(), timeout=5000)
+    assert win.register.store.outbox_counts() == {}
