@@ -1,9 +1,9 @@
 """HQ on PostgreSQL: ops ingested per second over HTTP, and push latency under 50 registers.
 
 Ingestion runs through a real `tamaru-hq serve` process and httpx, in 500-op batches from
-one register; beside it, the raw limit: psycopg `executemany` of the same rows (the ops
-rows and their ledger rows, built before the clock starts) into the same schema, one
-transaction per 500 ops. Latency: 50 registers push small batches at once, each on its
+one register; beside it, the raw limit: psycopg `executemany` of the main rows a sale
+leaves (its op, ledger entries, new lot and purchase, built before the clock starts) into
+the same schema, one transaction per 500 ops. Latency: 50 registers push small batches at once, each on its
 own thread and connection; beside it, the p99 of `GET /v1/health` (no database work)
 under the same 50 clients, so the figure separates HQ's work from HTTP and threads.
 The PostgreSQL cluster is the tests' throwaway one (fsync off): both sides share it.
@@ -32,7 +32,7 @@ from bench.common import Figure, percentile
 from hq.db import make_engine, migrate
 from hq.demo import DEMO_PROGRAM_PATH
 from hq.directory import load_program, provision_register
-from hq.models import LedgerEntry, Member
+from hq.models import LedgerEntry, LotRow, Member
 from sync.protocol import Op, op_hash
 from tests.support.hq_process import HqProcess
 from tests.support.postgres import PostgresCluster
@@ -45,7 +45,8 @@ OPENING = 1_000_000
 
 
 def _seed(url: str) -> None:
-    """The demo program and many members with a large balance (so no sale is refused)."""
+    """The demo program and many members with a large balance in one lot (so no sale runs
+    into debt)."""
     migrate(url)
     engine = make_engine(url)
     try:
@@ -59,10 +60,17 @@ def _seed(url: str) -> None:
         with engine.begin() as conn:
             conn.execute(insert(Member.__table__), members)  # type: ignore[arg-type]
             conn.execute(
+                insert(LotRow.__table__),  # type: ignore[arg-type]
+                [{"lot_id": f"opening:{m['member_id']}", "member_id": m["member_id"], "issuer": "C001",
+                  "kind": "normal", "original": OPENING, "remaining": OPENING, "reversed": 0,
+                  "returned_yen": 0, "earned_at": now, "expires_at": None} for m in members],
+            )  # fmt: skip
+            conn.execute(
                 insert(LedgerEntry.__table__),  # type: ignore[arg-type]
                 [{"member_id": m["member_id"], "op_id": None, "kind": "adjust", "points": OPENING,
-                  "note": "opening", "created_at": now} for m in members],  # fmt: skip
-            )
+                  "note": "opening", "created_at": now, "debt": 0, "ref": None,
+                  "changes": [[f"opening:{m['member_id']}", "C001", OPENING, None]]} for m in members],
+            )  # fmt: skip
     finally:
         engine.dispose()
 
@@ -80,10 +88,16 @@ def _sale(rng: random.Random, device: str, store: str, seq: int) -> dict[str, An
     }  # fmt: skip
 
 
-def _raw_rows(ops: list[dict[str, Any]]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The rows HQ writes for these ops, as tuples ready for executemany."""
+Rows = list[tuple[Any, ...]]
+
+
+def _raw_rows(ops: list[dict[str, Any]]) -> tuple[Rows, Rows, Rows, Rows]:
+    """The main rows HQ writes for these ops, as tuples ready for executemany."""
     now = datetime.now(UTC)
-    op_rows, ledger_rows = [], []
+    op_rows: Rows = []
+    ledger_rows: Rows = []
+    lot_rows: Rows = []
+    purchase_rows: Rows = []
     for i, raw in enumerate(ops):
         op = Op.model_validate(raw)
         earned = (op.payload.amount_yen - op.payload.points_redeemed) // 100
@@ -92,10 +106,15 @@ def _raw_rows(ops: list[dict[str, Any]]) -> tuple[list[tuple[Any, ...]], list[tu
         op_rows.append((op.op_id, op.device_id, op.device_seq, 1, op.store_id, op.kind, op_hash(op),
                         "applied", Json(result), Json(raw), now))  # fmt: skip
         if op.payload.points_redeemed:
-            ledger_rows.append((op.member_id, op.op_id, "redeem", -op.payload.points_redeemed, now))
+            ledger_rows.append((op.member_id, op.op_id, "redeem", -op.payload.points_redeemed, now,
+                                Json([[f"opening:{op.member_id}", "C001", -op.payload.points_redeemed, "C001"]])))
         if earned:
-            ledger_rows.append((op.member_id, op.op_id, "earn", earned, now))
-    return op_rows, ledger_rows
+            lot_id = f"{op.op_id}#0"
+            ledger_rows.append((op.member_id, op.op_id, "earn", earned, now, Json([[lot_id, "C001", earned, None]])))
+            lot_rows.append((lot_id, op.member_id, "C001", "normal", earned, earned, now))
+        purchase_rows.append((op.op_id, op.member_id, op.store_id, op.payload.amount_yen, earned,
+                              op.payload.points_redeemed, now))
+    return op_rows, ledger_rows, lot_rows, purchase_rows
 
 
 def _raw_ingest(url: str, batches: list[list[dict[str, Any]]]) -> float:
@@ -106,7 +125,7 @@ def _raw_ingest(url: str, batches: list[list[dict[str, Any]]]) -> float:
                      "last_device_seq, epoch, created_at) VALUES ('RAW', 'S1', 'C001', false, 0, 1, now())")  # fmt: skip
         conn.commit()
         start = time.perf_counter()
-        for op_rows, ledger_rows in prepared:
+        for op_rows, ledger_rows, lot_rows, purchase_rows in prepared:
             with conn.cursor() as cur:
                 cur.executemany(
                     "INSERT INTO ops (op_id, device_id, device_seq, epoch, store_id, kind, payload_hash,"
@@ -114,9 +133,19 @@ def _raw_ingest(url: str, batches: list[list[dict[str, Any]]]) -> float:
                     [(r[0], *r[2:]) for r in op_rows],
                 )
                 cur.executemany(
-                    "INSERT INTO ledger_entries (member_id, op_id, kind, points, created_at)"
-                    " VALUES (%s,%s,%s,%s,%s)",
+                    "INSERT INTO ledger_entries (member_id, op_id, kind, points, created_at, changes)"
+                    " VALUES (%s,%s,%s,%s,%s,%s)",
                     ledger_rows,
+                )
+                cur.executemany(
+                    "INSERT INTO lots (lot_id, member_id, issuer, kind, original, remaining, earned_at)"
+                    " VALUES (%s,%s,%s,%s,%s,%s,%s)",
+                    lot_rows,
+                )
+                cur.executemany(
+                    "INSERT INTO purchases (op_id, kind, member_id, store_id, company_id, amount_yen,"
+                    " points_earned, points_redeemed, at) VALUES (%s,'sale',%s,%s,'C001',%s,%s,%s,%s)",
+                    purchase_rows,
                 )
             conn.commit()
         elapsed = time.perf_counter() - start

@@ -22,7 +22,8 @@ from hq.deps import MAX_ID, REFUSALS, CurrentAdmin, engine_of
 from hq.directory import publish_program
 from hq.errors import DirectoryError, NotFoundError
 from hq.keys import public_keys, rotate_key
-from hq.members import MergeResult, ProfileUpdate
+from hq.member_ledger import MergeResult, adjust_points, merge_members
+from hq.members import ProfileUpdate
 from hq.models import ProgramVersion, Register
 from hq.provisioning import (
     IssuedCode,
@@ -210,14 +211,14 @@ def patch_member(
 def post_adjust(
     member_no: MemberNo, body: AdjustRequest, admin: CurrentAdmin, request: Request
 ) -> MemberLookup:
-    return members.adjust(engine_of(request), admin, member_no, body.points, body.reason,
-                          body.request_id)  # fmt: skip
+    return adjust_points(engine_of(request), admin, member_no, body.points, body.reason,
+                         body.request_id)  # fmt: skip
 
 
 @router.post("/members/merge", response_model=MergeResult, responses=_errors(404, 409, 422))
 def post_merge(body: MergeRequest, admin: CurrentAdmin, request: Request) -> MergeResult:
-    return members.merge(engine_of(request), admin, body.source_member_no, body.target_member_no,
-                         body.reason)  # fmt: skip
+    return merge_members(engine_of(request), admin, body.source_member_no,
+                         body.target_member_no, body.reason)  # fmt: skip
 
 
 @router.post("/cards/{uid}/block", response_model=MemberLookup, responses=_errors(404, 422))

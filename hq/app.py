@@ -11,21 +11,23 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
-from hq import admin, api, holds
+from hq import admin, admin_reports, api, holds
 from hq.auth import ForbiddenError
 from hq.db import make_engine, read_only
 from hq.deps import MAX_ID, REFUSALS, CurrentRegister, engine_of, install_error_handlers
 from hq.errors import DirectoryError
 from hq.feed import DEFAULT_PULL_LIMIT, pull
 from hq.ingest import ForeignOpError, Ingestor
+from hq.models import utcnow
 from sync.protocol import MAX_PULL_LIMIT, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse
 
 log = logging.getLogger(__name__)
@@ -41,8 +43,14 @@ async def _sweep_holds_forever(app: FastAPI, interval: float) -> None:
             log.exception("hold sweep failed")
 
 
-def create_app(db_url: str, *, hold_sweep_interval: float | None = HOLD_SWEEP_INTERVAL_S) -> FastAPI:
-    """The HQ application on the database at `db_url` (already migrated)."""
+def create_app(
+    db_url: str,
+    *,
+    hold_sweep_interval: float | None = HOLD_SWEEP_INTERVAL_S,
+    clock: Callable[[], datetime] = utcnow,
+) -> FastAPI:
+    """The HQ application on the database at `db_url` (already migrated). `clock` is HQ's
+    time for the ledger (tests move it)."""
     engine = make_engine(db_url)
 
     @asynccontextmanager
@@ -61,7 +69,8 @@ def create_app(db_url: str, *, hold_sweep_interval: float | None = HOLD_SWEEP_IN
 
     app = FastAPI(title="Tamaru HQ", version=str(PROTOCOL_VERSION), lifespan=lifespan)
     app.state.engine = engine
-    app.state.ingestor = Ingestor(engine)
+    app.state.ingestor = Ingestor(engine, clock=clock)
+    app.state.clock = clock
     install_error_handlers(app)
 
     @app.get("/v1/health", tags=["sync"])
@@ -92,6 +101,7 @@ def create_app(db_url: str, *, hold_sweep_interval: float | None = HOLD_SWEEP_IN
 
     app.include_router(api.router)
     app.include_router(admin.router)
+    app.include_router(admin_reports.router)
     return app
 
 

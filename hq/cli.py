@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from hq.admin_tokens import create_admin_token, list_admin_tokens, revoke_admin_token
 from hq.audit import Actor
+from hq.cli_reports import DB_COMMANDS, ReportCliError, add_commands, run_db_command, run_simulate
 from hq.db import SchemaError, head_revision, make_engine, migrate, require_schema
 from hq.demo import DEMO_DEVICE_ID, DEMO_STORE_ID, run_demo
 from hq.directory import DirectoryError, add_member, load_program
@@ -129,6 +130,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--device", default=DEMO_DEVICE_ID)
     demo.add_argument("--store", default=DEMO_STORE_ID)
     demo.add_argument("--json", action="store_true")
+
+    add_commands(sub)
     return parser
 
 
@@ -162,6 +165,10 @@ def _run(args: argparse.Namespace) -> None:
         return
     if args.command == "serve":
         _serve(url, args.host, args.port, args.log_level, args.workers)
+        return
+    if args.command == "simulate":
+        # A program file needs no database; a published version number reads it.
+        run_simulate(args, lambda: make_engine(url))
         return
     if args.command == "demo":
         setup = run_demo(url, device_id=args.device, store_id=args.store)
@@ -226,7 +233,9 @@ def _provision(engine: Engine, args: argparse.Namespace, actor: Actor) -> None:
 
 def _run_admin(engine: Engine, args: argparse.Namespace) -> None:
     actor = Actor.cli()
-    if args.command == "provision":
+    if args.command in DB_COMMANDS:
+        run_db_command(engine, args, actor)
+    elif args.command == "provision":
         _provision(engine, args, actor)
     elif args.command == "revoke":
         revoke_register(engine, args.device, actor=actor)
@@ -282,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         _run(args)
-    except (CliError, DirectoryError, ProgramError, SchemaError) as exc:
+    except (CliError, DirectoryError, ProgramError, SchemaError, ReportCliError) as exc:
         print(f"tamaru-hq: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except SQLAlchemyError as exc:

@@ -1,7 +1,9 @@
 """Demo data for trying Tamaru at a counter without a real HQ.
 
 The constants here are the reference values: the desktop app and its tests use the same
-card UIDs and member numbers (the desktop cannot import `hq`, so it mirrors them).
+card UIDs and member numbers (the desktop cannot import `hq`, so it mirrors them). Member
+numbers are valid EAN-13 in-store codes (`loyalty.scan.make_member_no(1)` … `(5)`), so
+the printed barcode of a demo member scans.
 """
 
 from __future__ import annotations
@@ -32,12 +34,12 @@ class DemoMember:
 
 
 DEMO_MEMBERS: tuple[DemoMember, ...] = (
-    DemoMember("M0000001", "2900000000011", "山田 花子", "04A1B2C3D4E5F6", 1200),
-    DemoMember("M0000002", "2900000000028", "佐藤 太郎", "04112233445566", 0),
-    DemoMember("M0000003", "2900000000035", "鈴木 一郎", "04C0FFEE123456", 350),
-    DemoMember("M0000004", "2900000000042", "高橋 美咲", "0455AA66BB77CC", 5000),
+    DemoMember("M0000001", "2900000000018", "山田 花子", "04A1B2C3D4E5F6", 1200),
+    DemoMember("M0000002", "2900000000025", "佐藤 太郎", "04112233445566", 0),
+    DemoMember("M0000003", "2900000000032", "鈴木 一郎", "04C0FFEE123456", 350),
+    DemoMember("M0000004", "2900000000049", "高橋 美咲", "0455AA66BB77CC", 5000),
     # A FeliCa IDm (8 bytes), as read from a transit or Osaifu-Keitai card.
-    DemoMember("M0000005", "2900000000059", "田中 健太", "012E4CD3A1B2C3D4", 80),
+    DemoMember("M0000005", "2900000000056", "田中 健太", "012E4CD3A1B2C3D4", 80),
 )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from hq.audit import Actor, record
 from hq.errors import ConflictError, DirectoryError
 from hq.feed import publish
+from hq.ledger_store import opening_points
 from hq.models import Card, LedgerEntry, Member, ProgramVersion, utcnow
 from hq.provisioning import provision_register, revoke_register
 from loyalty.program import Program, ProgramError, parse_program
@@ -119,7 +120,8 @@ def add_member(
     member_id: str | None = None,
     actor: Actor | None = None,
 ) -> MemberInfo:
-    """Enrol a member with one active card; `initial_points` become an `adjust` entry.
+    """Enrol a member with one active card; `initial_points` become an `adjust` entry and
+    a lot issued by the newest program's company.
 
     Adding the same member number with the same card again changes nothing, so a seed
     script can run twice.
@@ -158,24 +160,15 @@ def add_member(
             member_no=member_no,
             display_name=display_name,
             status="active",
-            balance=initial_points,
+            balance=0,
             created_at=now,
         )
         session.add(member)
         session.flush()
         session.add(Card(uid=uid, member_id=member_id, status="active", created_at=now))
-        if initial_points:
-            session.add(
-                LedgerEntry(
-                    member_id=member_id,
-                    op_id=None,
-                    kind="adjust",
-                    points=initial_points,
-                    note="initial points",
-                    created_at=now,
-                )
-            )
         session.flush()
+        if initial_points:
+            opening_points(session.connection(), member_id, initial_points, now)
         publish(session, "member", member_id, now)
         publish(session, "card", uid, now)
         record(session, actor or Actor.cli(), "enroll", "member", member_no,

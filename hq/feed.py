@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal, cast
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Connection, Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from hq.ledger_store import load_accounts
 from hq.models import (
     SEQ_COUNTER_ID,
     Card,
@@ -24,7 +25,18 @@ from hq.models import (
     TokenSigningKey,
     utcnow,
 )
-from sync.protocol import CardState, Change, MemberState, ProgramDoc, PullResponse, TokenKey
+from loyalty.expiry import ExpiryPolicy
+from loyalty.ledger import Account, lot_summaries
+from loyalty.program import parse_program
+from sync.protocol import (
+    CardState,
+    Change,
+    LotSummary,
+    MemberState,
+    ProgramDoc,
+    PullResponse,
+    TokenKey,
+)
 
 FeedKind = Literal["member", "card", "program", "token_key"]
 
@@ -63,7 +75,37 @@ def publish(session: Session, kind: FeedKind, key: str, now: datetime | None = N
     return seq
 
 
-def member_state(member: Member) -> MemberState:
+def current_policy(session: Session) -> ExpiryPolicy:
+    """The newest program's expiry policy: what the lot summaries registers see follow."""
+    toml = session.scalar(select(ProgramVersion.toml).order_by(ProgramVersion.version.desc()).limit(1))
+    return parse_program(toml).expiry if toml is not None else ExpiryPolicy()
+
+
+def publish_all(conn: Connection, entities: list[tuple[FeedKind, str]], now: datetime) -> None:
+    """`publish` for many entities at once, on a Core connection (jobs, which write with one)."""
+    if not entities:
+        return
+    feed = cast(Table, FeedEntry.__table__)
+    for kind in sorted({k for k, _ in entities}):
+        keys = sorted(key for k, key in entities if k == kind)
+        conn.execute(delete(feed).where(feed.c.kind == kind, feed.c.key.in_(keys)))
+    counter = cast(Table, SeqCounter.__table__)
+    last = int(conn.execute(
+        update(counter).where(counter.c.id == SEQ_COUNTER_ID)
+        .values(value=counter.c.value + len(entities)).returning(counter.c.value)
+    ).scalar_one())  # fmt: skip
+    first = last - len(entities) + 1
+    conn.execute(insert(feed), [{"server_seq": first + i, "kind": kind, "key": key, "created_at": now}
+                                for i, (kind, key) in enumerate(entities)])  # fmt: skip
+
+
+def member_state(member: Member, account: Account | None = None,
+                 policy: ExpiryPolicy | None = None) -> MemberState:
+    """The member as registers cache it; with the account, its points by expiry too."""
+    lots = [] if account is None else [
+        LotSummary(kind=s.kind.value, points=s.points, expires_at=s.expires_at)
+        for s in lot_summaries(account, policy or ExpiryPolicy())
+    ]
     return MemberState(
         member_id=member.member_id,
         member_no=member.member_no,
@@ -75,7 +117,19 @@ def member_state(member: Member) -> MemberState:
         phone_masked=member.phone_masked,
         phone_hash=member.phone_hash,
         merged_into=member.merged_into,
+        rank=member.rank,
+        debt=member.debt,
+        lots=lots,
     )
+
+
+def member_states(session: Session, members: list[Member]) -> dict[str, MemberState]:
+    """Members with their lot summaries, reading every account in one go."""
+    if not members:
+        return {}
+    accounts = load_accounts(session.connection(), [m.member_id for m in members])
+    policy = current_policy(session)
+    return {m.member_id: member_state(m, accounts.get(m.member_id), policy) for m in members}
 
 
 def card_state(card: Card) -> CardState:
@@ -100,10 +154,9 @@ def pull(session: Session, cursor: int, limit: int = DEFAULT_PULL_LIMIT) -> Pull
     rows = rows[:limit]
     # States are read after the feed rows, so they are never older than the row that
     # names them; a newer state is harmless because the register keeps the latest.
-    members = {
-        m.member_id: m
-        for m in session.scalars(select(Member).where(Member.member_id.in_(_keys(rows, "member"))))
-    }
+    members = member_states(
+        session, list(session.scalars(select(Member).where(Member.member_id.in_(_keys(rows, "member")))))
+    )
     cards = {c.uid: c for c in session.scalars(select(Card).where(Card.uid.in_(_keys(rows, "card"))))}
     versions = [int(k) for k in _keys(rows, "program")]
     programs = {
@@ -120,7 +173,7 @@ def pull(session: Session, cursor: int, limit: int = DEFAULT_PULL_LIMIT) -> Pull
     for row in rows:
         if row.kind == "member":
             changes.append(
-                Change(server_seq=row.server_seq, kind="member", member=member_state(members[row.key]))
+                Change(server_seq=row.server_seq, kind="member", member=members[row.key])
             )
         elif row.kind == "card":
             changes.append(

@@ -1,8 +1,9 @@
 """Online redemption holds: points reserved at HQ so two stores cannot spend them twice.
 
 A hold is pending until the sale that names it is applied (posted), the register voids
-it, or it times out (expired). A member's available points are the balance minus their
-pending, unexpired holds; a hold is refused when it asks for more. Expiry is decided by
+it, or it times out (expired). A member's available points are the points of their lots
+not yet expired, less their debt and their pending, unexpired holds; a hold is refused
+when it asks for more. Expiry is decided by
 HQ's clock whenever a hold is read, and `sweep` records it for holds nobody looked at.
 
 Locks follow ingestion's order, member → hold, so holds and pushes never deadlock.
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from hq.auth import RegisterIdentity
 from hq.errors import ConflictError, DeniedError, NotFoundError
 from hq.idempotency import request_hash, retry_on_conflict
+from hq.ledger_store import live_points
 from hq.models import Hold, Member, utcnow
 from sync.protocol import HoldRequest, HoldState
 
@@ -41,6 +43,10 @@ def held_points(session: Session, member_id: str, now: datetime) -> int:
     return int(total or 0)
 
 
+def available_points(session: Session, member: Member, held: int, now: datetime) -> int:
+    return live_points(session.connection(), member.member_id, now) - member.debt - held
+
+
 def _state(session: Session, hold: Hold, member: Member, now: datetime) -> HoldState:
     held = held_points(session, member.member_id, now)
     return HoldState(
@@ -53,7 +59,7 @@ def _state(session: Session, hold: Hold, member: Member, now: datetime) -> HoldS
         closed_at=hold.closed_at,
         op_id=hold.op_id,
         balance=member.balance,
-        available=member.balance - held,
+        available=available_points(session, member, held, now),
     )
 
 
@@ -112,7 +118,7 @@ def create_hold(engine: Engine, register: RegisterIdentity, req: HoldRequest) ->
                 raise ConflictError(f"member {member.member_no} is blocked: no points can be held")
             expire_due(session, member.member_id, now)
             held = held_points(session, member.member_id, now)
-            available = member.balance - held
+            available = available_points(session, member, held, now)
             if req.points > available:
                 raise ConflictError(
                     f"insufficient points: balance {member.balance}, held {held}, available "

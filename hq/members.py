@@ -1,10 +1,9 @@
-"""Members day to day: enrol, profile, cards, merge, adjust, look-up and history.
+"""Members day to day: enrol, profile, cards, look-up and history.
 
 Every change runs in one transaction with its audit row and the feed rows registers
 pull (blocked cards included). Members are locked in `member_id` order, the same order
-ingestion uses, so these never deadlock with a push. Balances move only through ledger
-entries; a merge moves the balance with a `merge_out`/`merge_in` pair for now, without
-regard to lots (the lot-aware merge comes with the lot ledger).
+ingestion uses, so these never deadlock with a push. Points move only through the
+ledger: adjustments and merges are in `hq.member_ledger`.
 """
 
 from __future__ import annotations
@@ -22,12 +21,13 @@ from hq.auth import Identity, RegisterIdentity
 from hq.db import read_only
 from hq.directory import normalize_card_uid
 from hq.errors import ConflictError, DirectoryError, NotFoundError
-from hq.feed import card_state, member_state, publish
+from hq.feed import card_state, member_states, publish
 from hq.idempotency import remember, replayed, request_hash, retry_on_conflict
+from hq.ledger_store import live_points
 from hq.models import Card, Hold, LedgerEntry, Member, utcnow
 from hq.phone import mask_phone, normalize_phone, phone_hash, phone_hash_key
 from hq.provisioning import check_id
-from sync.protocol import EnrollRequest, HistoryEntry, HistoryPage, MemberLookup, MemberState
+from sync.protocol import EnrollRequest, HistoryEntry, HistoryPage, MemberLookup
 
 MAX_HISTORY_PAGE = 200
 MEMBER_NO_PREFIX = "29"  # the in-store range of JAN codes, so a printed number scans as one
@@ -43,13 +43,6 @@ class ProfileUpdate(BaseModel):
     birth_month: int | None = Field(default=None, ge=1, le=12)
     phone: str | None = Field(default=None, max_length=32)
     reason: str | None = Field(default=None, max_length=500)
-
-
-class MergeResult(BaseModel):
-    source: MemberState
-    target: MemberState
-    moved_points: int
-    moved_cards: list[str]
 
 
 def _jan_check_digit(body: str) -> str:
@@ -107,13 +100,17 @@ def _profile(member: Member) -> dict[str, Any]:
 
 
 def lookup_in(session: Session, member: Member, now: datetime | None = None) -> MemberLookup:
-    held = _held(session, member.member_id, now or utcnow())
+    """The member now: points by expiry, cards, what holds reserve and what is left to use
+    (points not yet expired, less debt and holds)."""
+    now = now or utcnow()
+    held = _held(session, member.member_id, now)
     cards = session.scalars(select(Card).where(Card.member_id == member.member_id).order_by(Card.created_at, Card.uid))
+    live = live_points(session.connection(), member.member_id, now)
     return MemberLookup(
-        member=member_state(member),
+        member=member_states(session, [member])[member.member_id],
         cards=[card_state(c) for c in cards],
         held=held,
-        available=member.balance - held,
+        available=live - member.debt - held,
     )
 
 
@@ -293,117 +290,6 @@ def reissue_card(
                    before={"card_uid": old_uid}, after={"card_uid": new_uid, "blocked": old_uid},
                    reason=reason, at=now)  # fmt: skip
             return lookup_in(session, member, now)
-
-    return retry_on_conflict(run)
-
-
-def _ledger(session: Session, member: Member, kind: str, points: int, note: str, now: datetime) -> None:
-    session.add(
-        LedgerEntry(member_id=member.member_id, op_id=None, kind=kind, points=points,
-                    note=note[:200], created_at=now)  # fmt: skip
-    )
-
-
-def merge(
-    engine: Engine, who: Identity, source_no: str, target_no: str, reason: str
-) -> MergeResult:
-    """Move the source member's balance and cards to the target; the source is blocked."""
-    if source_no == target_no:
-        raise DirectoryError("a member cannot be merged into itself")
-    reason = _clean_name(reason, "reason")
-    with Session(engine) as session, session.begin():
-        found = {m.member_no: m for m in session.scalars(
-            select(Member).where(Member.member_no.in_([source_no, target_no]))
-        )}  # fmt: skip
-        for no in (source_no, target_no):
-            if no not in found:
-                raise NotFoundError(f"unknown member number {no}")
-        ordered = sorted(found.values(), key=lambda m: m.member_id)
-        locked = {m.member_no: _lock(session, m) for m in ordered}
-        source, target = locked[source_no], locked[target_no]
-        if source.merged_into == target.member_id:  # a retry of this very merge
-            return MergeResult(source=member_state(source), target=member_state(target),
-                               moved_points=0, moved_cards=[])  # fmt: skip
-        _not_merged(source)
-        _not_merged(target)
-        if target.status != "active":
-            raise ConflictError(f"member {target_no} is blocked: merge into an active member")
-        now = utcnow()
-        if _held(session, source.member_id, now):
-            raise ConflictError(
-                f"member {source_no} has pending holds: void them or let them expire first"
-            )
-        before = {"source_balance": source.balance, "target_balance": target.balance}
-        moved = source.balance
-        if moved:
-            _ledger(session, source, "merge_out", -moved, f"merged into {target_no}", now)
-            _ledger(session, target, "merge_in", moved, f"merged from {source_no}", now)
-            source.balance -= moved
-            target.balance += moved
-        source.status = "blocked"
-        source.merged_into = target.member_id
-        cards = list(session.scalars(select(Card).where(Card.member_id == source.member_id).order_by(Card.uid)))
-        for card in cards:
-            card.member_id = target.member_id
-        session.flush()
-        for card in cards:
-            publish(session, "card", card.uid, now)
-        for member in ordered:
-            publish(session, "member", member.member_id, now)
-        record(session, Actor.of(who), "merge", "member", source_no, before=before,
-               after={"into": target_no, "moved_points": moved, "moved_cards": [c.uid for c in cards],
-                      "target_balance": target.balance}, reason=reason, at=now)  # fmt: skip
-        return MergeResult(source=member_state(source), target=member_state(target),
-                           moved_points=moved, moved_cards=[c.uid for c in cards])  # fmt: skip
-
-
-def adjust(
-    engine: Engine,
-    who: Identity,
-    member_no: str,
-    points: int,
-    reason: str,
-    request_id: str | None = None,
-) -> MemberLookup:
-    """A manager's signed correction with a reason; never below zero or below held points."""
-    if isinstance(points, bool) or not isinstance(points, int) or points == 0:
-        raise DirectoryError("points: a non-zero integer")
-    reason = _clean_name(reason, "reason")
-    actor = Actor.of(who)
-    digest = request_hash({"member_no": member_no, "points": points, "reason": reason})
-
-    def run() -> MemberLookup:
-        with Session(engine) as session, session.begin():
-            if request_id is not None:
-                earlier = replayed(session, request_id, "adjust", actor, digest)
-                if earlier is not None:
-                    return MemberLookup.model_validate(earlier)
-            member = _member_by_no(session, member_no, lock=True)
-            _not_merged(member)
-            now = utcnow()
-            held = _held(session, member.member_id, now)
-            after = member.balance + points
-            if after < 0:
-                raise ConflictError(
-                    f"adjusting by {points} would leave {after} points: a balance never goes "
-                    "below zero"
-                )
-            if after < held:
-                raise ConflictError(
-                    f"adjusting by {points} would leave {after} points, below the {held} points "
-                    "pending holds reserve"
-                )
-            before = member.balance
-            _ledger(session, member, "adjust", points, reason, now)
-            member.balance = after
-            session.flush()
-            publish(session, "member", member.member_id, now)
-            record(session, actor, "adjust", "member", member_no, before={"balance": before},
-                   after={"balance": after, "points": points}, reason=reason, at=now)  # fmt: skip
-            result = lookup_in(session, member, now)
-            if request_id is not None:
-                remember(session, request_id, "adjust", actor, digest, result.model_dump(mode="json"))
-            return result
 
     return retry_on_conflict(run)
 

@@ -49,6 +49,9 @@ LEDGER_KINDS = (
     "debt_settle", "merge_out", "merge_in",
 )  # fmt: skip
 LEDGER_KINDS_SQL = ", ".join(f"'{k}'" for k in LEDGER_KINDS)
+OP_STATUSES_SQL = "'applied', 'rejected', 'parked'"
+LOT_ID_LEN = 80  # "<op_id>#<n>" and the like: an op id (36) with room to spare
+DEBT_ID_LEN = 120  # a redemption id, or "<op_id>:<lot_id>" for a return's shortfall
 FEED_KINDS_SQL = "'member', 'card', 'program', 'token_key'"
 
 
@@ -132,6 +135,14 @@ class Member(Base):
     enrolled_store_id: Mapped[str | None] = mapped_column(String(64))
     enrolled_staff_id: Mapped[str | None] = mapped_column(String(64))
     enrolled_device_id: Mapped[str | None] = mapped_column(String(64))
+    # The ledger's state beside the lots: points owed (balance = Σ lots − debt), the
+    # last earn and use (rolling expiry counts them), the rank, and the first sale
+    # (a signup bonus applies until then).
+    debt: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    rank: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    last_earn_at: Mapped[datetime | None] = mapped_column()
+    last_use_at: Mapped[datetime | None] = mapped_column()
+    first_purchase_at: Mapped[datetime | None] = mapped_column()
 
 
 class Card(Base):
@@ -162,7 +173,7 @@ class OpRecord(Base):
 
     __tablename__ = "ops"
     __table_args__ = (
-        CheckConstraint("status IN ('applied', 'rejected')", name="status"),
+        CheckConstraint(f"status IN ({OP_STATUSES_SQL})", name="status"),
         Index("ix_ops_device_seq", "device_id", "device_seq"),
     )
 
@@ -179,10 +190,16 @@ class OpRecord(Base):
     # The op as received, for audit and later reports (settlement needs amount and store).
     op: Mapped[dict[str, Any]] = mapped_column()
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A parked op (a return before its sale) waits for this op; applied when it arrives.
+    parent_op_id: Mapped[str | None] = mapped_column(String(36), index=True)
 
 
 class LedgerEntry(Base):
-    """Append-only: a correction is a new entry, never an update."""
+    """Append-only: a correction is a new entry, never an update.
+
+    One row per (op, member, kind): `points` is the change to the balance, `debt` to the
+    debt, `changes` the lots moved as `[lot_id, issuer, points, redeemer]`.
+    """
 
     __tablename__ = "ledger_entries"
     __table_args__ = (CheckConstraint(f"kind IN ({LEDGER_KINDS_SQL})", name="kind"),)
@@ -194,6 +211,121 @@ class LedgerEntry(Base):
     points: Mapped[int] = mapped_column(BigInteger)
     note: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    debt: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    ref: Mapped[str | None] = mapped_column(String(200))
+    changes: Mapped[list[Any] | None] = mapped_column(JSON)
+
+
+class LotRow(Base):
+    """Points granted together: by whom (the issuer funds them), how many are left, until when."""
+
+    __tablename__ = "lots"
+    __table_args__ = (
+        CheckConstraint("kind IN ('normal', 'limited')", name="kind"),
+        CheckConstraint("remaining >= 0", name="remaining_not_negative"),
+        CheckConstraint("remaining <= original", name="remaining_within_original"),
+        Index("ix_lots_member_remaining", "member_id", "remaining"),
+    )
+
+    lot_id: Mapped[str] = mapped_column(String(LOT_ID_LEN), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.member_id"))
+    issuer: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    original: Mapped[int] = mapped_column(BigInteger)
+    remaining: Mapped[int] = mapped_column(BigInteger)
+    reversed: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    returned_yen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    earned_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class DebtRow(Base):
+    """Points a member owes from one cause, and which lots have paid it so far."""
+
+    __tablename__ = "debts"
+    __table_args__ = (CheckConstraint("owed >= 0", name="owed_not_negative"),)
+
+    debt_id: Mapped[str] = mapped_column(String(DEBT_ID_LEN), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.member_id"), index=True)
+    owed: Mapped[int] = mapped_column(BigInteger)
+    paid: Mapped[list[Any]] = mapped_column(JSON)  # [[lot_id, points], ...]
+    # The member's debts in the order they arose: the oldest is paid off first.
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class RedemptionRow(Base):
+    """What one sale's redemption took, so a return gives it back exactly once."""
+
+    __tablename__ = "redemptions"
+
+    redemption_id: Mapped[str] = mapped_column(String(LOT_ID_LEN), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.member_id"), index=True)
+    redeemer: Mapped[str] = mapped_column(String(64))
+    points: Mapped[int] = mapped_column(BigInteger)
+    taken: Mapped[list[Any]] = mapped_column(JSON)  # [[lot_id, points], ...] still to give back
+    debt_left: Mapped[int] = mapped_column(BigInteger)
+    returned_yen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class AllocationRow(Base):
+    """Points of one lot funding one redemption: issuer → redeemer, the basis of 原資精算.
+
+    Signed: a return that gives redeemed points back writes the negative.
+    """
+
+    __tablename__ = "allocations"
+    __table_args__ = (Index("ix_allocations_at", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    lot_id: Mapped[str] = mapped_column(String(LOT_ID_LEN), index=True)
+    redemption_id: Mapped[str] = mapped_column(String(LOT_ID_LEN), index=True)
+    member_id: Mapped[str] = mapped_column(String(64))
+    issuer: Mapped[str] = mapped_column(String(64))
+    redeemer: Mapped[str] = mapped_column(String(64))
+    points: Mapped[int] = mapped_column(BigInteger)
+    op_id: Mapped[str | None] = mapped_column(String(36))
+    at: Mapped[datetime] = mapped_column()
+
+
+class PurchaseRow(Base):
+    """A sale (positive yen) or return (negative): rank history, returns and reports."""
+
+    __tablename__ = "purchases"
+    __table_args__ = (
+        CheckConstraint("kind IN ('sale', 'return')", name="kind"),
+        Index("ix_purchases_member_at", "member_id", "at"),
+        Index("ix_purchases_at", "at"),
+    )
+
+    op_id: Mapped[str] = mapped_column(ForeignKey("ops.op_id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    member_id: Mapped[str] = mapped_column(String(64))
+    store_id: Mapped[str] = mapped_column(String(64))
+    company_id: Mapped[str] = mapped_column(String(64))
+    amount_yen: Mapped[int] = mapped_column(BigInteger)
+    points_earned: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    points_redeemed: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # A sale: yen returned so far, and the lots it created. A return: the sale.
+    returned_yen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    lot_ids: Mapped[list[Any] | None] = mapped_column(JSON)
+    sale_op_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # When it happened: the register's clock, never later than HQ's.
+    at: Mapped[datetime] = mapped_column()
+
+
+class CampaignGrant(Base):
+    """Points a campaign gave with one sale: budgets and the campaign-effect report."""
+
+    __tablename__ = "campaign_grants"
+    __table_args__ = (Index("ix_campaign_grants_campaign_at", "campaign_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[str] = mapped_column(String(64))
+    op_id: Mapped[str] = mapped_column(ForeignKey("ops.op_id"))
+    store_id: Mapped[str] = mapped_column(String(64))
+    points: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column()
 
 
 class FeedEntry(Base):

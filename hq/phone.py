@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import unicodedata
 
+from sqlalchemy import Connection, Table, select
 from sqlalchemy.orm import Session
 
 from hq.errors import DirectoryError
@@ -49,3 +50,13 @@ def phone_hash_key(session: Session) -> str:
     if row is None:  # made by migration 0002; only a hand-edited database lacks it
         raise RuntimeError("hq_settings has no phone_hash_key: run `tamaru-hq migrate`")
     return row.value
+
+
+def phone_hash_key_conn(conn: Connection) -> str:
+    """`phone_hash_key` for code working on a Core connection."""
+    table = HqSetting.__table__
+    assert isinstance(table, Table)
+    value = conn.execute(select(table.c.value).where(table.c.name == PHONE_HASH_KEY)).scalar()
+    if value is None:
+        raise RuntimeError("hq_settings has no phone_hash_key: run `tamaru-hq migrate`")
+    return str(value)

@@ -8,15 +8,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
 
 PROTOCOL_VERSION = 1
 MAX_PUSH_BATCH = 500
 MAX_PULL_LIMIT = 1000
 
-OpKind = Literal["sale"]
+OpKind = Literal["sale", "return", "adjust", "enroll", "card_block", "card_reissue", "merge"]
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 MIN_HOLD_TTL_S = 10
 MAX_HOLD_TTL_S = 900
@@ -24,7 +32,10 @@ DEFAULT_HOLD_TTL_S = 120
 
 # Fields added after v1 shipped, left out of the payload hash while they hold their default:
 # an op stored by an older HQ must hash the same when its register retries it.
-_HASH_OMITTED_WHEN_DEFAULT: tuple[tuple[str, str], ...] = (("payload", "hold_id"),)
+_HASH_OMITTED_WHEN_DEFAULT: tuple[tuple[str, str], ...] = (
+    ("payload", "hold_id"),
+    ("payload", "lines"),
+)
 OpStatus = Literal["applied", "duplicate", "rejected", "parked"]
 
 
@@ -32,7 +43,30 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class SalePayload(_Strict):
+class _Payload(_Strict):
+    """An op's payload. Which model applies is decided by the op's `kind`."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_kind_tag(cls, data: Any) -> Any:
+        # `Op` tags a raw payload with its kind so the union picks the model by kind.
+        if isinstance(data, dict) and _KIND_TAG in data:
+            data = {k: v for k, v in data.items() if k != _KIND_TAG}
+        return data
+
+
+class SaleLine(_Strict):
+    """One basket line as the register rang it up: tax included, after discounts."""
+
+    sku: str = Field(default="", max_length=64)
+    name: str = Field(default="", max_length=100)
+    category: str = Field(default="", max_length=32)
+    quantity: int = Field(default=1, ge=1, le=99_999)
+    amount_yen: int = Field(ge=0, le=99_999_999)
+    tax_rate: int = Field(default=10, ge=0, le=100)
+
+
+class SalePayload(_Payload):
     """A sale: what the member paid and the points the register quoted."""
 
     amount_yen: int = Field(gt=0, le=99_999_999)
@@ -41,10 +75,105 @@ class SalePayload(_Strict):
     receipt_no: str = Field(min_length=1, max_length=64)
     # The online hold this sale's redemption was reserved under (`POST /v1/holds`), if any.
     hold_id: str | None = Field(default=None, pattern=UUID_PATTERN)
+    # The basket, so HQ can quote categories and campaigns as the register did; without
+    # it HQ quotes one line of `amount_yen`. The lines must add up to `amount_yen`.
+    lines: list[SaleLine] | None = Field(default=None, min_length=1, max_length=999)
+
+
+class ReturnPayload(_Payload):
+    """Goods of an earlier sale brought back: all of it or part, by yen."""
+
+    sale_op_id: str = Field(pattern=UUID_PATTERN)
+    returned_yen: int = Field(gt=0, le=99_999_999)
+    receipt_no: str = Field(min_length=1, max_length=64)
+    lines: list[SaleLine] | None = Field(default=None, min_length=1, max_length=999)
+
+
+class AdjustPayload(_Payload):
+    """A manager's correction at the register: points given (> 0) or taken (< 0)."""
+
+    points: int = Field(ge=-99_999_999, le=99_999_999)
+    reason: str = Field(min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _not_zero(self) -> AdjustPayload:
+        if self.points == 0:
+            raise ValueError("points: an adjustment of 0 changes nothing")
+        return self
+
+
+class EnrollPayload(_Payload):
+    """A member enrolled at the counter, online or not. The op's `member_id` is the new
+    member's id, made at the register. The phone number is hashed on arrival at HQ and
+    never stored there in plain."""
+
+    display_name: str = Field(min_length=1, max_length=100)
+    kana: str = Field(default="", max_length=100)
+    birth_month: int | None = Field(default=None, ge=1, le=12)
+    phone: str | None = Field(default=None, max_length=32)
+    card_uid: str | None = Field(default=None, max_length=40)
+    # A pre-printed member card's number (EAN-13); HQ assigns one when absent.
+    member_no: str | None = Field(default=None, pattern=r"^[0-9]{13}$")
+
+
+class CardBlockPayload(_Payload):
+    card_uid: str = Field(min_length=1, max_length=40)
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class CardReissuePayload(_Payload):
+    """A new card for the member of `old_card_uid`, which is blocked; points stay."""
+
+    old_card_uid: str = Field(min_length=1, max_length=40)
+    new_card_uid: str = Field(min_length=1, max_length=40)
+    reason: str = Field(default="", max_length=200)
+
+
+class MergePayload(_Payload):
+    """Everything of the source member moves to the target (the op's `member_id`)."""
+
+    source_member_id: str = Field(min_length=1, max_length=64)
+    target_member_id: str = Field(min_length=1, max_length=64)
+    reason: str = Field(default="", max_length=200)
+
+
+_KIND_TAG = "__kind__"
+PAYLOADS: dict[str, type[_Payload]] = {
+    "sale": SalePayload,
+    "return": ReturnPayload,
+    "adjust": AdjustPayload,
+    "enroll": EnrollPayload,
+    "card_block": CardBlockPayload,
+    "card_reissue": CardReissuePayload,
+    "merge": MergePayload,
+}
+_KIND_OF = {model: kind for kind, model in PAYLOADS.items()}
+
+
+def _payload_kind(value: Any) -> str | None:
+    if isinstance(value, dict):
+        tag = value.get(_KIND_TAG)
+        return tag if isinstance(tag, str) else None
+    return _KIND_OF.get(type(value))
+
+
+Payload = Annotated[
+    Annotated[SalePayload, Tag("sale")]
+    | Annotated[ReturnPayload, Tag("return")]
+    | Annotated[AdjustPayload, Tag("adjust")]
+    | Annotated[EnrollPayload, Tag("enroll")]
+    | Annotated[CardBlockPayload, Tag("card_block")]
+    | Annotated[CardReissuePayload, Tag("card_reissue")]
+    | Annotated[MergePayload, Tag("merge")],
+    Discriminator(_payload_kind),
+]
 
 
 class Op(_Strict):
-    """One idempotent operation made by a register. `op_id` is made before any send."""
+    """One idempotent operation made by a register. `op_id` is made before any send.
+
+    `payload` is the model `kind` names (`PAYLOADS`): a sale's is `SalePayload`, and so on.
+    """
 
     op_id: str = Field(pattern=UUID_PATTERN)
     kind: OpKind
@@ -55,7 +184,23 @@ class Op(_Strict):
     local_time: AwareDatetime
     program_version: int = Field(ge=1)
     member_id: str = Field(min_length=1, max_length=64)
-    payload: SalePayload
+    payload: Payload
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tag_payload(cls, data: Any) -> Any:
+        # The payload's model follows from the op's kind, not from its fields.
+        if isinstance(data, dict):
+            kind, payload = data.get("kind"), data.get("payload")
+            if isinstance(kind, str) and kind in PAYLOADS and isinstance(payload, dict):
+                return {**data, "payload": {**payload, _KIND_TAG: kind}}
+        return data
+
+    @model_validator(mode="after")
+    def _payload_matches_kind(self) -> Op:
+        if _KIND_OF.get(type(self.payload)) != self.kind:
+            raise ValueError(f"payload: not a {self.kind} payload")
+        return self
 
     def payload_hash(self) -> str:
         return op_hash(self)
@@ -75,6 +220,24 @@ class PushRequest(_Strict):
     ops: list[Op] = Field(min_length=1, max_length=MAX_PUSH_BATCH)
 
 
+class LotSummary(_Strict):
+    """Points of one kind that expire on one day, as the counter and receipt show them."""
+
+    kind: Literal["normal", "limited"]
+    points: int
+    expires_at: AwareDatetime | None = None
+
+
+class PointsLine(_Strict):
+    """One part of what a sale earned, as HQ computed it: base, rank, or a campaign."""
+
+    source: str  # "base", "rank", or the campaign id
+    name: str
+    points: int
+    limited: bool = False
+    expires_at: AwareDatetime | None = None
+
+
 class OpResult(_Strict):
     op_id: str
     status: OpStatus
@@ -83,18 +246,18 @@ class OpResult(_Strict):
     balance: int | None = None
     points_earned: int | None = None
     server_seq: int | None = None
+    # (added) Authoritative figures: what HQ recorded, whatever the register quoted.
+    debt: int | None = None
+    points_redeemed: int | None = None
+    breakdown: list[PointsLine] | None = None
+    points_reversed: int | None = None  # a return: earned points taken back
+    points_restored: int | None = None  # a return: used points given back
+    member_no: str | None = None  # an enrolment: the member's number
+    lots: list[LotSummary] | None = None  # the member's points by expiry, after the op
 
 
 class PushResponse(_Strict):
     results: list[OpResult]
-
-
-class LotSummary(_Strict):
-    """Points of one kind that expire on one day, as the counter and receipt show them."""
-
-    kind: Literal["normal", "limited"]
-    points: int
-    expires_at: AwareDatetime | None = None
 
 
 class MemberState(_Strict):
@@ -108,7 +271,7 @@ class MemberState(_Strict):
     member_no: str
     display_name: str
     status: Literal["active", "blocked"]
-    balance: int
+    balance: int  # Σ lots − debt: negative while the member owes points
     kana: str = ""
     rank: str = ""
     birth_month: int | None = Field(default=None, ge=1, le=12)

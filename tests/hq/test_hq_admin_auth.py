@@ -83,15 +83,15 @@ def test_member_routes_take_registers_and_admins_but_not_app_tokens(
     client: TestClient, world: World
 ) -> None:
     for headers in (world.auth(), world.admin_auth):
-        assert client.get("/v1/members/2900000000011", headers=headers).status_code == 200
-        history = client.get("/v1/members/2900000000011/history", headers=headers)
+        assert client.get("/v1/members/2900000000018", headers=headers).status_code == 200
+        history = client.get("/v1/members/2900000000018/history", headers=headers)
         assert history.status_code == 200
-    app = client.get("/v1/members/2900000000011", headers=world.auth(world.app))
+    app = client.get("/v1/members/2900000000018", headers=world.auth(world.app))
     assert app.status_code == 403 and "has role 'app'" in app.json()["detail"]
-    assert client.get("/v1/members/2900000000011").status_code == 401
+    assert client.get("/v1/members/2900000000018").status_code == 401
 
     # Issuing QR tokens is for admins and the member app's back end, never a register.
-    register = client.post("/v1/members/2900000000011/app-token", headers=world.auth())
+    register = client.post("/v1/members/2900000000018/app-token", headers=world.auth())
     assert register.status_code == 403 and "cannot use the admin API" in register.json()["detail"]
 
 
@@ -99,6 +99,6 @@ def test_a_revoked_admin_token_is_refused_everywhere(
     client: TestClient, world: World, engine: Engine
 ) -> None:
     revoke_admin_token(engine, "hq-ops", actor=Actor("cli", "test"))
-    for method, path in (("GET", "/v1/admin/keys"), ("GET", "/v1/members/2900000000011")):
+    for method, path in (("GET", "/v1/admin/keys"), ("GET", "/v1/members/2900000000018")):
         response = client.request(method, path, headers=world.admin_auth)
         assert response.status_code == 401 and "revoked" in response.json()["detail"]

@@ -61,7 +61,7 @@ def test_demo_is_idempotent_and_rotates_the_token(
             authenticate(engine, first["token"])
         assert authenticate(engine, second["token"]).device_id == "R01"
         with Session(engine) as session:
-            hanako = session.scalars(select(Member).where(Member.member_no == "2900000000011")).one()
+            hanako = session.scalars(select(Member).where(Member.member_no == "2900000000018")).one()
             assert (hanako.display_name, hanako.balance) == ("山田 花子", 1200)
     finally:
         engine.dispose()

@@ -30,6 +30,12 @@ TABLES = {
     "token_keys",
     "hq_settings",
     "idempotent_requests",
+    "lots",
+    "debts",
+    "redemptions",
+    "allocations",
+    "purchases",
+    "campaign_grants",
     "alembic_version",
 }
 
@@ -140,5 +146,39 @@ def test_upgrading_a_0001_database_keeps_its_data(db_url: str) -> None:
         with pytest.raises(Exception, match="(?i)check"), engine.begin() as conn:
             conn.execute(text("INSERT INTO feed (server_seq, kind, key, created_at) "
                               "VALUES (3, 'nonsense', 'x', :now)"), {"now": datetime(2026, 1, 1, tzinfo=UTC)})  # fmt: skip
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_a_0002_database_turns_balances_into_lots(db_url: str) -> None:
+    from alembic import command
+
+    from hq.db import alembic_config
+    from hq.models import LedgerEntry, LotRow, Member
+
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            cfg = alembic_config(db_url)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0002")
+        at = datetime(2026, 1, 1, tzinfo=UTC)
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO programs (version, toml, published_at) VALUES "
+                              "(1, '[program]\nversion = 1\nname = \"P\"\ncompany_id = \"C7\"\n', :at)"), {"at": at})  # fmt: skip
+            for member_id, points in (("MA", 500), ("MB", 0)):
+                conn.execute(text("INSERT INTO members (member_id, member_no, display_name, status, balance, "
+                                  "created_at, kana) VALUES (:m, :n, 'x', 'active', :b, :at, '')"),
+                             {"m": member_id, "n": f"29000000{len(member_id)}{points:04d}", "b": points, "at": at})  # fmt: skip
+            conn.execute(text("INSERT INTO ledger_entries (member_id, kind, points, created_at) "
+                              "VALUES ('MA', 'adjust', 500, :at)"), {"at": at})  # fmt: skip
+        migrate(db_url)
+        with Session(engine) as session:
+            [lot] = session.scalars(select(LotRow)).all()
+            assert (lot.lot_id, lot.member_id, lot.issuer, lot.kind) == ("opening:MA", "MA", "C7", "normal")
+            assert (lot.original, lot.remaining, lot.expires_at) == (500, 500, None)
+            member = session.get(Member, "MA")
+            assert member is not None and (member.balance, member.debt, member.rank) == (500, 0, "")
+            assert session.scalars(select(LedgerEntry)).one().changes is None  # history as it was
     finally:
         engine.dispose()

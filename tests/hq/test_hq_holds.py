@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session
 
 from hq.holds import sweep
 from hq.models import Hold, utcnow
-from tests.hq.hq_helpers import World, assert_ledger_invariant, balance, sale
+from tests.hq.hq_helpers import (
+    World,
+    assert_ledger_invariant,
+    balance,
+    publish_demo_variant,
+    sale,
+)
 
 KENTA = "M0000005"  # 80 pt
 MISAKI = "M0000004"  # 5,000 pt
@@ -49,13 +55,15 @@ def test_a_hold_reserves_points_and_posts_with_its_sale(client: TestClient, worl
     ttl = datetime.fromisoformat(h["expires_at"]) - datetime.fromisoformat(h["created_at"])
     assert ttl == timedelta(seconds=60)
 
-    # Another store cannot take the held points, online or in a sale without a hold.
+    # Another store cannot take the held points online, nor offline beyond the program's
+    # offline cap (version 2 allows a shortfall of 50 pt).
     refused = hold(client, world, MISAKI, 2001, token=world.token_other_store)
     assert refused.status_code == 409
     assert refused.json()["detail"] == "insufficient points: balance 5000, held 3000, available 2000, requested 2001"
-    [other] = push(client, world, sale(1, MISAKI, 5000, redeemed=2100, device_id="R09", store_id="S002"),
-                   token=world.token_other_store)  # fmt: skip
-    assert (other["status"], other["reason"]) == ("rejected", "insufficient_balance")
+    publish_demo_variant(engine, 2, offline_cap=50)
+    [other] = push(client, world, sale(1, MISAKI, 5000, redeemed=2100, device_id="R09", store_id="S002",
+                                       program_version=2), token=world.token_other_store)  # fmt: skip
+    assert (other["status"], other["reason"]) == ("rejected", "offline_cap_exceeded")
 
     [posted] = push(client, world, sale(1, MISAKI, 4000, redeemed=3000, hold_id=h["hold_id"]))
     assert posted["status"] == "applied" and posted["balance"] == 5000 - 3000 + 10
@@ -98,7 +106,7 @@ def test_holds_time_out_on_access_and_by_the_sweep(client: TestClient, world: Wo
     c = hold(client, world, KENTA, 80).json()["hold_id"]
     age(engine, a, 1)
     # An expired hold reserves nothing even before anything records it as expired.
-    assert client.get("/v1/members/2900000000042", headers=world.auth()).json()["available"] == 3000
+    assert client.get("/v1/members/2900000000049", headers=world.auth()).json()["available"] == 3000
     assert client.get(f"/v1/holds/{a}", headers=world.auth()).json()["status"] == "expired"
     age(engine, b, 1)
     age(engine, c, 1)
@@ -122,13 +130,15 @@ def test_a_sale_whose_hold_lapsed_applies_only_if_the_balance_allows(
     # Points another store holds in the meantime are not available to the late sale.
     other = hold(client, world, KENTA, 60, token=world.token_other_store).json()["hold_id"]
 
+    publish_demo_variant(engine, 2, offline_cap=20)
     results = push(
         client, world,
-        sale(1, KENTA, 1000, redeemed=50, hold_id=voided),  # 80 - 60 held = 20 available
+        # 80 - 60 held = 20 available: a shortfall of 30, beyond the cap of version 2.
+        sale(1, KENTA, 1000, redeemed=50, hold_id=voided, program_version=2),
         sale(2, KENTA, 1000, redeemed=20, hold_id=expired),
     )  # fmt: skip
     assert [(r["status"], r["reason"]) for r in results] == [
-        ("rejected", "insufficient_balance"),
+        ("rejected", "offline_cap_exceeded"),
         ("applied", None),
     ]
     assert results[1]["balance"] == 80 - 20 + 9
@@ -147,9 +157,9 @@ def test_a_sale_whose_hold_lapsed_applies_only_if_the_balance_allows(
 
 def test_adjust_and_merge_respect_pending_holds(client: TestClient, world: World) -> None:
     hold(client, world, KENTA, 70)
-    cut = client.post("/v1/admin/members/2900000000059/adjust", json={"points": -20, "reason": "訂正"},
+    cut = client.post("/v1/admin/members/2900000000056/adjust", json={"points": -20, "reason": "訂正"},
                       headers=world.admin_auth)  # fmt: skip
     assert cut.status_code == 409 and "below the 70 points pending holds reserve" in cut.json()["detail"]
-    merge = {"source_member_no": "2900000000059", "target_member_no": "2900000000011", "reason": "x"}
+    merge = {"source_member_no": "2900000000056", "target_member_no": "2900000000018", "reason": "x"}
     refused = client.post("/v1/admin/members/merge", json=merge, headers=world.admin_auth)
     assert refused.status_code == 409 and "pending holds" in refused.json()["detail"]

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from hq.models import Card, FeedEntry, LedgerEntry, Member
 from tests.hq.hq_helpers import World, assert_ledger_invariant, audit_rows, balance, sale
 
-HANAKO = "2900000000011"  # M0000001, 1,200 pt, card 04A1B2C3D4E5F6
-TARO = "2900000000028"  # M0000002, 0 pt, card 04112233445566
+HANAKO = "2900000000018"  # M0000001, 1,200 pt, card 04A1B2C3D4E5F6
+TARO = "2900000000025"  # M0000002, 0 pt, card 04112233445566
 
 
 def enroll_body(**extra: Any) -> dict[str, Any]:
@@ -138,7 +138,7 @@ def test_block_and_reissue_keep_the_balance_with_the_member(
 def test_merge_moves_balance_and_cards_with_ledger_entries(
     client: TestClient, world: World, engine: Engine
 ) -> None:
-    body = {"source_member_no": "2900000000035", "target_member_no": HANAKO, "reason": "二重登録"}
+    body = {"source_member_no": "2900000000032", "target_member_no": HANAKO, "reason": "二重登録"}
     merged = client.post("/v1/admin/members/merge", json=body, headers=world.admin_auth)
     assert merged.status_code == 200, merged.text
     out = merged.json()
@@ -152,7 +152,7 @@ def test_merge_moves_balance_and_cards_with_ledger_entries(
                                 .where(LedgerEntry.kind.in_(["merge_in", "merge_out"]))).all()  # fmt: skip
         assert sorted(kinds) == [("M0000001", "merge_in", 350), ("M0000003", "merge_out", -350)]
     assert_ledger_invariant(engine)
-    [entry] = audit_rows(engine, "member", "2900000000035")[-1:]
+    [entry] = audit_rows(engine, "member", "2900000000032")[-1:]
     assert (entry.action, entry.reason, entry.before) == ("merge", "二重登録", {"source_balance": 350, "target_balance": 1200})
 
     again = client.post("/v1/admin/members/merge", json=body, headers=world.admin_auth)
@@ -161,9 +161,9 @@ def test_merge_moves_balance_and_cards_with_ledger_entries(
     # The merged member takes no sales, no adjustments and is not a merge target.
     [refused] = client.post("/v1/sync/push", json={"ops": [sale(1, "M0000003", 1000)]}, headers=world.auth()).json()["results"]
     assert refused["reason"] == "member_blocked"
-    adjust = client.post("/v1/admin/members/2900000000035/adjust", json={"points": 5, "reason": "x"}, headers=world.admin_auth)
+    adjust = client.post("/v1/admin/members/2900000000032/adjust", json={"points": 5, "reason": "x"}, headers=world.admin_auth)
     assert adjust.status_code == 409 and "merged into member M0000001" in adjust.json()["detail"]
-    into_merged = {"source_member_no": TARO, "target_member_no": "2900000000035", "reason": "x"}
+    into_merged = {"source_member_no": TARO, "target_member_no": "2900000000032", "reason": "x"}
     assert client.post("/v1/admin/members/merge", json=into_merged, headers=world.admin_auth).status_code == 409
     itself = {"source_member_no": TARO, "target_member_no": TARO, "reason": "x"}
     assert client.post("/v1/admin/members/merge", json=itself, headers=world.admin_auth).status_code == 422
@@ -172,7 +172,7 @@ def test_merge_moves_balance_and_cards_with_ledger_entries(
 def test_adjust_needs_a_reason_and_never_goes_below_zero(
     client: TestClient, world: World, engine: Engine
 ) -> None:
-    url = "/v1/admin/members/2900000000059/adjust"  # 田中 健太, 80 pt
+    url = "/v1/admin/members/2900000000056/adjust"  # 田中 健太, 80 pt
     assert client.post(url, json={"points": 20}, headers=world.admin_auth).status_code == 422
     assert client.post(url, json={"points": 20, "reason": "  "}, headers=world.admin_auth).status_code == 422
     assert client.post(url, json={"points": 0, "reason": "x"}, headers=world.admin_auth).status_code == 422
@@ -188,7 +188,7 @@ def test_adjust_needs_a_reason_and_never_goes_below_zero(
     with Session(engine) as session:
         entry = session.scalars(select(LedgerEntry).where(LedgerEntry.kind == "adjust", LedgerEntry.points == -30)).one()
         assert entry.note == "誤付与の取消" and entry.op_id is None
-    [audit] = audit_rows(engine, "member", "2900000000059")[-1:]
+    [audit] = audit_rows(engine, "member", "2900000000056")[-1:]
     assert (audit.before, audit.after) == ({"balance": 80}, {"balance": 50, "points": -30})
     assert_ledger_invariant(engine)
 
@@ -221,7 +221,7 @@ def test_history_pages_newest_first_with_the_balance_after_each_entry(
 def test_lookup_shows_cards_and_what_holds_reserve(client: TestClient, world: World) -> None:
     hold = {"hold_id": str(uuid.uuid4()), "member_id": "M0000004", "points": 700}
     assert client.post("/v1/holds", json=hold, headers=world.auth()).status_code == 201
-    found = client.get("/v1/members/2900000000042", headers=world.auth()).json()
+    found = client.get("/v1/members/2900000000049", headers=world.auth()).json()
     assert (found["member"]["balance"], found["held"], found["available"]) == (5000, 700, 4300)
     assert [c["uid"] for c in found["cards"]] == ["0455AA66BB77CC"]
     assert client.get("/v1/members/123", headers=world.auth()).status_code == 422

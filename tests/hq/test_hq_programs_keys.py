@@ -86,7 +86,7 @@ def test_rotation_publishes_the_new_key_and_retires_the_old(
 
 
 def test_app_tokens_verify_with_the_published_key(client: TestClient, world: World, engine: Engine) -> None:
-    response = client.post("/v1/members/2900000000011/app-token", headers=world.auth(world.app))
+    response = client.post("/v1/members/2900000000018/app-token", headers=world.auth(world.app))
     assert response.status_code == 200, response.text
     body = response.json()
     [key] = [c.token_key for c in pull(client, world, 0).changes if c.token_key]
@@ -94,16 +94,16 @@ def test_app_tokens_verify_with_the_published_key(client: TestClient, world: Wor
     public = Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(key.public_key + "="))
     issued = datetime.fromisoformat(body["expires_at"]) - timedelta(seconds=60)
     claims = verify_token(body["token"], {key.key_id: public}, issued)
-    assert (claims.member_no, claims.expires_at) == ("2900000000011", datetime.fromisoformat(body["expires_at"]))
+    assert (claims.member_no, claims.expires_at) == ("2900000000018", datetime.fromisoformat(body["expires_at"]))
 
     assert client.post("/v1/members/2999999999999/app-token", headers=world.admin_auth).status_code == 404
     client.post("/v1/admin/members/merge", headers=world.admin_auth,
-                json={"source_member_no": "2900000000028", "target_member_no": "2900000000011", "reason": "x"})  # fmt: skip
-    merged = client.post("/v1/members/2900000000028/app-token", headers=world.admin_auth)
+                json={"source_member_no": "2900000000025", "target_member_no": "2900000000018", "reason": "x"})  # fmt: skip
+    merged = client.post("/v1/members/2900000000025/app-token", headers=world.admin_auth)
     assert merged.status_code == 409 and "merged into" in merged.json()["detail"]
 
     with Session(engine) as session, session.begin():
         for row in session.query(TokenSigningKey):
             row.retired_at = row.created_at
-    no_key = client.post("/v1/members/2900000000011/app-token", headers=world.admin_auth)
+    no_key = client.post("/v1/members/2900000000018/app-token", headers=world.admin_auth)
     assert no_key.status_code == 503 and "tamaru-hq keys rotate" in no_key.json()["detail"]

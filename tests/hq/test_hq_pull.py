@@ -32,7 +32,7 @@ def test_pull_from_zero_has_the_program_members_and_cards(client: TestClient, wo
     program = page.changes[0].program
     assert program is not None and program.version == 1 and "たまるポイント" in program.toml
     members = {c.member.member_no: c.member for c in page.changes if c.member}
-    hanako = members["2900000000011"]
+    hanako = members["2900000000018"]
     assert (hanako.member_id, hanako.display_name, hanako.status, hanako.balance) == (
         "M0000001",
         "山田 花子",

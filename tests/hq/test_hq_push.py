@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session
 
 from hq.directory import revoke_register
 from hq.models import DeadLetter, FeedEntry, LedgerEntry, OpRecord, Register
-from tests.hq.hq_helpers import OTHER_STORE, World, assert_ledger_invariant, balance, sale
+from sync.protocol import OpResult
+from tests.hq.hq_helpers import (
+    OTHER_STORE,
+    World,
+    assert_ledger_invariant,
+    balance,
+    publish_demo_variant,
+    sale,
+)
 
 
 def push(
@@ -89,13 +97,10 @@ def test_same_op_id_with_other_payload_is_refused_and_original_stands(
     [result] = push(client, world, forged)
 
     assert result == {
+        **{name: None for name in OpResult.model_fields},
         "op_id": op["op_id"],
         "status": "rejected",
         "reason": "op_id_reused",
-        "member_id": None,
-        "balance": None,
-        "points_earned": None,
-        "server_seq": None,
     }
     assert balance(engine, "M0000002") == first["balance"] == 10
     assert dead_letters(engine) == [(op["op_id"], "op_id_reused")]
@@ -121,22 +126,27 @@ def test_unknown_member_is_dead_lettered_and_the_batch_moves_on(
     assert len(dead_letters(engine)) == 1
 
 
-def test_redeeming_more_than_the_balance_is_refused(
+def test_an_offline_redemption_beyond_the_balance_is_debt_within_the_cap_and_refused_beyond(
     client: TestClient, world: World, engine: Engine
 ) -> None:
-    op = sale(1, "M0000005", 1000, redeemed=81)  # 田中 健太 has 80 pt
+    publish_demo_variant(engine, 2, offline_cap=30)
+    # 田中 健太 has 80 pt. 111 pt is 31 short: beyond the cap of 30.
+    op = sale(1, "M0000005", 1000, redeemed=111, program_version=2)
     [result] = push(client, world, op)
-
-    assert result["status"] == "rejected"
-    assert result["reason"] == "insufficient_balance"
-    assert result["member_id"] == "M0000005"
+    assert (result["status"], result["reason"], result["member_id"]) == (
+        "rejected", "offline_cap_exceeded", "M0000005")
     assert balance(engine, "M0000005") == 80
-    assert dead_letters(engine) == [(op["op_id"], "insufficient_balance")]
+    assert dead_letters(engine) == [(op["op_id"], "offline_cap_exceeded")]
     with Session(engine) as session:
         assert session.scalar(select(func.count()).where(LedgerEntry.op_id == op["op_id"])) == 0
-    # Exactly the balance is fine.
-    [ok] = push(client, world, sale(2, "M0000005", 1000, redeemed=80))
-    assert ok["status"] == "applied" and ok["balance"] == 9
+
+    # 110 pt is 30 short: kept, with 30 pt of debt that its own earn (¥890 → 8 pt) starts
+    # paying off at once.
+    [kept] = push(client, world, sale(2, "M0000005", 1000, redeemed=110, program_version=2))
+    assert (kept["status"], kept["points_earned"], kept["debt"], kept["balance"]) == ("applied", 8, 22, -22)
+    # The demo program itself has no cap: any shortfall a register let through is kept.
+    [uncapped] = push(client, world, sale(3, "M0000005", 5000, redeemed=500))
+    assert (uncapped["status"], uncapped["debt"]) == ("applied", 22 + 500 - 45)
     assert_ledger_invariant(engine)
 
 

@@ -113,10 +113,12 @@ class PostgresCluster:
     def admin_url(self, dbname: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{dbname}"
 
-    def url_for(self, dbname: str) -> str:
-        """Create a fresh, empty database `dbname` (dropping any old one) and return its URL."""
-        if not _DBNAME_RE.fullmatch(dbname):
-            raise ValueError(f"database name {dbname!r}: use lower-case letters, digits, _")
+    def url_for(self, dbname: str, *, template: str | None = None) -> str:
+        """Create a fresh database `dbname` (dropping any old one) and return its URL: empty,
+        or a copy of database `template` (which must have no open connections)."""
+        for name in (dbname, template):
+            if name is not None and not _DBNAME_RE.fullmatch(name):
+                raise ValueError(f"database name {name!r}: use lower-case letters, digits, _")
         with (
             self._lock,
             psycopg.connect(
@@ -124,7 +126,11 @@ class PostgresCluster:
             ) as conn,
         ):
             conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{dbname}"')
+            if template is None:
+                conn.execute(f'CREATE DATABASE "{dbname}"')
+            else:
+                # Copying a template is much faster than migrating and seeding again.
+                conn.execute(f'CREATE DATABASE "{dbname}" TEMPLATE "{template}"')
         return self.admin_url(dbname)
 
 
