@@ -24,7 +24,7 @@ from sqlalchemy.exc import DatabaseError as SADatabaseError
 
 from sync.audit import STORE_CORRUPT, STORE_RECOVERED, append_audit
 from sync.models import OutboxOp, ReceiptRecord, RecoveryState, SyncState
-from sync.protocol import Op
+from sync.protocol import Op, SalePayload
 from sync.salvage import Salvage, SalvagedReceipt, salvage, salvage_queued_ops
 from sync.store import RegisterStore
 from sync.store_db import BUSY_TIMEOUT_MS
@@ -201,7 +201,7 @@ def recover(store: RegisterStore, salvaged: Salvage | Sequence[Op] | None = None
                 continue
             s.add(OutboxOp(op_id=op.op_id, device_seq=op.device_seq, kind=op.kind,
                            member_id=op.member_id, body=op.model_dump(mode="json"),
-                           points_delta=op.payload.points_earned - op.payload.points_redeemed,
+                           points_delta=_points_delta(op),
                            state="queued", attempts=0, created_at=op.local_time,
                            last_error=f"recovered from {Path(kept_path).name}"))
             s.flush()
@@ -229,3 +229,10 @@ def recover(store: RegisterStore, salvaged: Salvage | Sequence[Op] | None = None
     return RecoveryReport(kept_path, requeued, already, len(found.ops) - len(mine), next_seq,
                           tuple(problems))
 
+
+def _points_delta(op: Op) -> int:
+    """The local effect a salvaged op counts until HQ answers: a sale's quoted points; other
+    kinds are re-estimated by HQ's answer, so they count nothing meanwhile."""
+    if isinstance(op.payload, SalePayload):
+        return op.payload.points_earned - op.payload.points_redeemed
+    return 0
