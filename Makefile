@@ -4,13 +4,17 @@
 VENV := .venv/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench chaos bootstrap-run bootstrap-test screenshot clean
+.PHONY: run test test-dist lint bench dist chaos bootstrap-run bootstrap-test bootstrap-build \
+	screenshot clean
 
 bootstrap-run:
 	@scripts/bootstrap.sh run
 
 bootstrap-test:
 	@scripts/bootstrap.sh test
+
+bootstrap-build:
+	@scripts/bootstrap.sh build
 
 # Without a display (a server, CI) the window opens on a virtual X server.
 run: bootstrap-run
@@ -22,8 +26,22 @@ lint:
 	$(VENV)/mypy loyalty
 	$(VENV)/lint-imports
 
+# The suite includes tests/packaging/: it builds the store package with PyInstaller into a
+# temporary folder and runs the frozen app's --self-test (about a minute on 2 cores).
 test: bootstrap-test lint
 	$(VENV)/pytest $(PYTEST_ARGS)
+
+# Only the store build's test.
+test-dist: bootstrap-test
+	$(VENV)/pytest -v tests/packaging
+
+# The store build: dist/tamaru/ (one folder, PyInstaller), checked with its own
+# --self-test, then packed as dist/tamaru-<version>-linux-<arch>.tar.gz for the counters
+# (docs/operations.md).
+dist: bootstrap-build
+	$(VENV)/pyinstaller --noconfirm --clean build.spec
+	dist/tamaru/tamaru --self-test
+	scripts/dist/package.sh
 
 # A long seeded chaos run of the sync engine: make chaos SEEDS="1 2 3" OPS=500
 SEEDS ?= 1 2 3 4 5 6 7 8
@@ -31,16 +49,20 @@ OPS ?= 400
 chaos: bootstrap-test
 	TAMARU_CHAOS_SEEDS="$(SEEDS)" TAMARU_CHAOS_OPS=$(OPS) $(VENV)/pytest -s tests/reliability/test_chaos.py
 
-# Every benchmark in bench/, written to docs/benchmarks.md.
+# Every benchmark in bench/, written to docs/benchmarks.md: about 30 minutes on 2 cores, 20 of
+# them bench_sync's drain and fleet. `make bench BENCH="bench_sync bench_startup"` re-measures
+# some and keeps the others' figures; `BENCH_ARGS=--quick` is a smoke run that writes nothing.
+BENCH ?=
+BENCH_ARGS ?=
 bench: bootstrap-test
-	$(VENV)/python -m bench
+	$(VENV)/python -m bench $(BENCH_ARGS) $(BENCH)
 
 # The counter screen after a simulated tap and sale, for docs/screenshots/.
 screenshot: bootstrap-test
 	xvfb-run -a -s "-screen 0 1280x800x24" $(VENV)/python -m tests.support.screenshot docs/screenshots/counter.png
 
 clean:
-	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache build dist
 
 # Qt translations: collect the screen texts (Japanese, the source language) from desktop/
 # into resources/translations/tamaru_en.ts (existing translations are kept, texts gone from

@@ -1,9 +1,18 @@
-"""Run every benchmark and write docs/benchmarks.md: `python -m bench [--quick] [names…]`."""
+"""Run the benchmarks and write docs/benchmarks.md: `python -m bench [--quick] [names…]`.
+
+Every benchmark module in bench/ has `run(quick) -> list[Figure]`. A full run (no
+`--quick`) stores each benchmark's figures, with the machine and commit they were
+measured on, in docs/benchmarks.json, and renders docs/benchmarks.md from that file. So
+`python -m bench bench_sync` re-measures one benchmark and keeps the others' last
+figures; the report says when a section comes from another commit or machine.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
+import json
 import os
 import platform
 import subprocess
@@ -11,17 +20,19 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bench.common import Figure
 
 ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
 
 
 def discover() -> list[str]:
     return sorted(p.stem for p in (ROOT / "bench").glob("bench_*.py"))
 
 
-def machine() -> list[str]:
+def machine() -> dict[str, str]:
     cpu = "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -30,18 +41,35 @@ def machine() -> list[str]:
                 break
     except OSError:
         pass
-    mem = ""
+    mem = "unknown"
     try:
         kb = int(next(x for x in Path("/proc/meminfo").read_text().splitlines()
                       if x.startswith("MemTotal")).split()[1])
         mem = f"{kb / 1024 / 1024:.0f} GiB"
     except (OSError, StopIteration, ValueError):
         pass
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            capture_output=True, text=True, check=False).stdout.strip()
-    return [f"- CPU: {cpu} × {os.cpu_count()}", f"- Memory: {mem}",
-            f"- Python {platform.python_version()} on {platform.platform()}",
-            f"- Commit {commit or '?'}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"]
+    disk = "unknown"
+    try:
+        # Whether the data folder sits on a rotating disk: sales per second depend on it.
+        device = os.stat(ROOT).st_dev
+        for line in Path("/proc/self/mountinfo").read_text().splitlines():
+            parts = line.split()
+            major, minor = (int(x) for x in parts[2].split(":"))
+            if os.makedev(major, minor) == device:
+                disk = f"{parts[-3]} on {parts[-2]}"
+                break
+    except (OSError, ValueError, IndexError):
+        pass
+    return {"cpu": f"{cpu} × {os.cpu_count()}", "memory": mem, "disk": disk,
+            "python": f"Python {platform.python_version()} on {platform.platform()}"}
+
+
+def commit() -> str:
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                         capture_output=True, text=True, check=False).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                           capture_output=True, text=True, check=False).stdout.strip()
+    return (out or "?") + ("+changes" if out and dirty else "")
 
 
 def fmt(v: float | None) -> str:
@@ -54,49 +82,138 @@ def fmt(v: float | None) -> str:
     return f"{v:.3g}"
 
 
-def report(figures: list[Figure], seconds: dict[str, float]) -> str:
+def _ratio(f: Figure) -> str:
+    return f"{f.ratio:.2f}×" if f.ratio is not None else "—"
+
+
+def _met(f: Figure) -> str:
+    return "—" if f.met is None else ("yes" if f.met else "**no**")
+
+
+def _label(f: Figure) -> str:
+    return f"{f.name} ({f.size:,} {f.size_unit})".replace(" )", ")") if f.size else f.name
+
+
+def headline(figs: list[Figure]) -> list[Figure]:
+    """Figures without a size, and the largest size of each growth series."""
+    largest: dict[str, Figure] = {}
+    for f in figs:
+        if f.size is not None and (f.name not in largest or f.size > largest[f.name].size):  # type: ignore[operator]
+            largest[f.name] = f
+    return [f for f in figs if f.size is None or largest[f.name] is f]
+
+
+def growth_tables(figs: list[Figure]) -> list[str]:
+    series: dict[str, list[Figure]] = {}
+    for f in figs:
+        if f.size is not None:
+            series.setdefault(f.name, []).append(f)
+    lines: list[str] = []
+    for name, points in series.items():
+        if len(points) < 2:
+            continue
+        points.sort(key=lambda f: f.size or 0)
+        first = points[0]
+        raw = points[0].raw_name or "raw limit"
+        lines += [f"Growth — {name} ({first.unit}):", "",
+                  f"| {first.size_unit or 'size'} | Tamaru | {raw} | ratio | vs smallest |",
+                  "|---|---|---|---|---|"]
+        for f in points:
+            grows = f"{f.value / first.value:.2f}×" if first.value else "—"
+            lines.append(f"| {f.size:,} | {fmt(f.value)} {f.unit} | {fmt(f.raw_value)} | "
+                         f"{_ratio(f)} | {grows} |")
+        lines.append("")
+    return lines
+
+
+def report(results: dict[str, dict[str, Any]], now_commit: str, now_machine: dict[str, str]
+           ) -> str:
+    figures = {name: [Figure(**f) for f in r["figures"]] for name, r in results.items()}
     lines = ["# Benchmarks", "",
-             "Generated by `make bench` (`python -m bench`). Each figure stands beside the raw",
-             "limit measured in the same run on the same machine; the ratio is Tamaru ÷ raw.", "",
-             "## Machine", "", *machine(), ""]
-    by_bench: dict[str, list[Figure]] = {}
-    for f in figures:
-        by_bench.setdefault(f.bench, []).append(f)
-    for bench, figs in by_bench.items():
-        lines += [f"## {bench} ({seconds.get(bench, 0):.0f} s)", "",
+             "Generated by `make bench` (`python -m bench`) from docs/benchmarks.json; do not",
+             "edit by hand. Each figure stands beside the raw limit measured in the same run on",
+             "the same machine; the ratio is Tamaru ÷ raw (for a latency, how many times the",
+             "raw cost; for a rate, the share of the raw rate reached). Growth tables show how",
+             "a figure changes as the data grows.", "",
+             "## Machine", "",
+             f"- CPU: {now_machine['cpu']}", f"- Memory: {now_machine['memory']}",
+             f"- Disk: {now_machine['disk']}", f"- {now_machine['python']}",
+             f"- Commit {now_commit}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC", "",
+             "## Targets", "",
+             "| benchmark | figure | Tamaru | raw limit | ratio | target | met |",
+             "|---|---|---|---|---|---|---|"]
+    met = total = 0
+    for name, figs in figures.items():
+        for f in headline(figs):
+            if f.target is None:
+                continue
+            total += 1
+            met += bool(f.met)
+            lines.append(f"| {name} | {_label(f)} | {fmt(f.value)} {f.unit} | "
+                         f"{fmt(f.raw_value)} | {_ratio(f)} | {f.target} | {_met(f)} |")
+    lines += ["", f"{met} of {total} targets met.", ""]
+    for name, figs in figures.items():
+        r = results[name]
+        where = ""
+        if r["commit"] != now_commit:
+            where += f", measured at commit {r['commit']}"
+        if r["machine"] != now_machine:
+            where += f", on another machine ({r['machine']['cpu']}, {r['machine']['memory']})"
+        lines += [f"## {name} ({r['seconds']:.0f} s, {r['ran_at'][:16]} UTC{where})", "",
                   "| figure | Tamaru | raw limit | raw | ratio | target | met |",
                   "|---|---|---|---|---|---|---|"]
-        for f in figs:
-            met = "—" if f.met is None else ("yes" if f.met else "**no**")
-            ratio = f"{f.ratio:.2f}×" if f.ratio is not None else "—"
-            lines.append(f"| {f.name} | {fmt(f.value)} {f.unit} | {f.raw_name or '—'} | "
-                         f"{fmt(f.raw_value)} | {ratio} | {f.target or '—'} | {met} |")
-        notes = [f"- {f.name}: {f.note}" for f in figs if f.note]
+        for f in headline(figs):
+            lines.append(f"| {_label(f)} | {fmt(f.value)} {f.unit} | {f.raw_name or '—'} | "
+                         f"{fmt(f.raw_value)} | {_ratio(f)} | {f.target or '—'} | {_met(f)} |")
+        notes = [f"- {_label(f)}: {f.note}" for f in headline(figs) if f.note]
         lines += ([""] + notes if notes else []) + [""]
-    return "\n".join(lines)
+        lines += growth_tables(figs)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def load(path: Path) -> dict[str, dict[str, Any]]:
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data.get("results", {}) if isinstance(data, dict) else {}
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench")
     p.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
     p.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    p.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    p.add_argument("--out", type=Path, default=DOCS / "benchmarks.md")
+    p.add_argument("--fresh", action="store_true",
+                   help="drop the stored figures of benchmarks not run now")
     args = p.parse_args(argv)
     names = args.names or discover()
-    figures: list[Figure] = []
-    seconds: dict[str, float] = {}
+    unknown = sorted(set(names) - set(discover()))
+    if unknown:
+        p.error(f"unknown benchmark: {', '.join(unknown)} (have: {', '.join(discover())})")
+    store = args.out.with_suffix(".json")
+    results = {} if args.fresh else load(store)
+    results = {k: v for k, v in results.items() if k in discover()}
+    now_commit, now_machine = commit(), machine()
     for name in names:
         module = importlib.import_module(f"bench.{name}")
         start = time.perf_counter()
         print(f"== {name}", flush=True)
         got = module.run(quick=args.quick)
-        seconds[name] = time.perf_counter() - start
+        seconds = time.perf_counter() - start
         for f in got:
             ratio = f" ({f.ratio:.2f}× {f.raw_name})" if f.ratio else ""
-            print(f"   {f.name}: {fmt(f.value)} {f.unit}{ratio}", flush=True)
-        figures += got
+            print(f"   {_label(f)}: {fmt(f.value)} {f.unit}{ratio}", flush=True)
+        print(f"   ({seconds:.0f} s)", flush=True)
+        results[name] = {"seconds": seconds, "ran_at": datetime.now(UTC).isoformat(),
+                         "commit": now_commit, "machine": now_machine,
+                         "figures": [dataclasses.asdict(f) for f in got]}
+        if not args.quick:
+            # Saved after each benchmark: a long run stopped half way keeps what it measured.
+            ordered = {k: results[k] for k in discover() if k in results}
+            store.write_text(json.dumps({"results": ordered}, ensure_ascii=False, indent=1)
+                             + "\n", encoding="utf-8")
+            args.out.write_text(report(ordered, now_commit, now_machine), encoding="utf-8")
     if not args.quick:
-        args.out.write_text(report(figures, seconds) + "\n", encoding="utf-8")
         print(f"wrote {args.out}")
     return 0
 

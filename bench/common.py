@@ -13,6 +13,8 @@ from dataclasses import dataclass
 class Figure:
     """One measured figure. With `raw_value`, the ratio says how close Tamaru is to the limit.
 
+    Fields are positional up to `raw_name` in existing benchmarks; new ones go at the end.
+
     `higher_is_better` decides the direction of the ratio: for throughput the ratio is
     value / raw, for latency raw / value is not used — a latency is reported as value /
     raw (how many times the raw cost) and its target is a ceiling.
@@ -28,6 +30,10 @@ class Figure:
     target: str | None = None  # e.g. "≥ 0.5×" or "≤ 16 ms"
     met: bool | None = None  # whether the target is met, decided by the benchmark
     note: str = ""
+    # How much data the figure was measured on, for figures that grow with it (members in
+    # the cache, ops in the queue). Figures of one name with sizes form a growth table.
+    size: int | None = None
+    size_unit: str = ""  # what `size` counts: "members", "queued ops"
 
     @property
     def ratio(self) -> float | None:

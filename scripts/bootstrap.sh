@@ -4,7 +4,9 @@
 # what is missing.
 #   scripts/bootstrap.sh run    what the app needs
 #   scripts/bootstrap.sh test   plus what the test suite needs (pcscd + virtual reader,
-#                               PostgreSQL, Xvfb, xdotool)
+#                               PostgreSQL, Xvfb, xdotool, and PyInstaller: the suite
+#                               builds the store package and runs its self-test)
+#   scripts/bootstrap.sh build  what the app needs, plus PyInstaller (make dist)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,4 +54,6 @@ else
   UV=.tools/bin/uv
 fi
 
-"$UV" sync --frozen --python 3.11 --quiet
+groups=()
+if [ "$mode" = test ] || [ "$mode" = build ]; then groups=(--group build); fi
+"$UV" sync --frozen --python 3.11 --quiet "${groups[@]}"

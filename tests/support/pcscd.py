@@ -278,18 +278,49 @@ def stop_other_pcscd(timeout: float = STOP_TIMEOUT) -> None:
 _shared_lock = threading.Lock()
 _shared: Pcscd | None = None
 _shared_users = 0
+_machine_lock: int | None = None
+
+# Two test runs on one machine (two checkouts, a benchmark beside the suite) would stop
+# each other's daemon: a machine-wide lock makes the second wait for the first.
+MACHINE_LOCK = Path("/run/lock/tamaru-test-pcscd.lock")
+MACHINE_LOCK_WAIT = 1800.0
+
+
+def _take_machine_lock() -> int:
+    import fcntl
+
+    MACHINE_LOCK.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(MACHINE_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + MACHINE_LOCK_WAIT
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                os.close(fd)
+                raise PcscdUnavailable(
+                    f"another test run has held the test pcscd for {MACHINE_LOCK_WAIT:.0f} s "
+                    f"({MACHINE_LOCK})") from None
+            time.sleep(0.5)
 
 
 def acquire_pcscd() -> Pcscd:
     """The process's test pcscd, started if this is its first user. Pair with release."""
-    global _shared, _shared_users
+    global _shared, _shared_users, _machine_lock
     with _shared_lock:
         if _shared is None:
             reason = unavailable_reason()
             if reason:
                 raise PcscdUnavailable(reason)
+            _machine_lock = _take_machine_lock()
             daemon = Pcscd(Path(tempfile.mkdtemp(prefix="tamaru-pcscd-")))
-            daemon.start()
+            try:
+                daemon.start()
+            except BaseException:
+                os.close(_machine_lock)
+                _machine_lock = None
+                raise
             _shared = daemon
         _shared.ensure_running()
         _shared_users += 1
@@ -298,7 +329,7 @@ def acquire_pcscd() -> Pcscd:
 
 def release_pcscd(daemon: Pcscd) -> None:
     """Give back a daemon from `acquire_pcscd`; the last user stops it."""
-    global _shared, _shared_users
+    global _shared, _shared_users, _machine_lock
     with _shared_lock:
         if daemon is not _shared:
             raise ValueError("this pcscd was not acquired with acquire_pcscd()")
@@ -306,8 +337,13 @@ def release_pcscd(daemon: Pcscd) -> None:
         if _shared_users > 0:
             return
         _shared = None
-    daemon.stop()
-    shutil.rmtree(daemon.base_dir, ignore_errors=True)
+    try:
+        daemon.stop()
+        shutil.rmtree(daemon.base_dir, ignore_errors=True)
+    finally:
+        if _machine_lock is not None:
+            os.close(_machine_lock)
+            _machine_lock = None
 
 
 @contextlib.contextmanager
