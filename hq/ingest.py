@@ -340,12 +340,10 @@ class Ingestor:
             )  # fmt: skip
         if batch.dead_rows:
             conn.execute(insert(_dead), batch.dead_rows)
-        entity_seq = self._publish(run)
-        feed_rows = [{"server_seq": seq, "kind": kind, "key": key, "created_at": now}
-                     for (kind, key), seq in entity_seq.items()]  # fmt: skip
         op_rows, updates = [], []
         for out in run.outcomes.values():
-            # Stored whole, so a replay is field for field the first answer.
+            # Stored whole, so a replay is field for field the first answer; an applied op's
+            # `server_seq` is filled in by `_publish`, last.
             result = OpResult.model_validate(out.result).model_dump(mode="json")
             status = result["status"]
             if not out.insert:
@@ -360,7 +358,7 @@ class Ingestor:
                 "op": stored_op(op), "received_at": now,
                 "parent_op_id": op.payload.sale_op_id if isinstance(op.payload, ReturnPayload) else None,
             })  # fmt: skip
-        insert_many(conn, [(_feed, feed_rows), (_ops, op_rows)])
+        insert_many(conn, [(_ops, op_rows)])
         if updates:
             conn.execute(update(_ops).where(_ops.c.op_id == bindparam("u_id"))
                          .values(status=bindparam("u_status"), result=bindparam("u_result")), updates)  # fmt: skip
@@ -372,36 +370,84 @@ class Ingestor:
             conn.execute(update(_purchases).where(_purchases.c.op_id == bindparam("p_id"))
                          .values(returned_yen=bindparam("p_returned")),
                          [{"p_id": s.op_id, "p_returned": s.returned_yen} for s in returned])  # fmt: skip
+        self._publish(run)
 
     @staticmethod
-    def _publish(run: Run) -> dict[tuple[str, str], int]:
+    def _publish(run: Run) -> None:
         """Give applied ops their `server_seq`s and each changed entity its newest one.
 
-        The counter is taken as late as can be, so its lock is held briefly: only the
-        rows that carry a seq follow.
+        The counter row serializes every publishing transaction from the moment it is
+        taken until commit (that is what keeps `server_seq > cursor` a safe pull), so it is
+        taken by the batch's last statement: with many registers pushing at once, the
+        batches' other work overlaps and only this statement and the commit queue.
         """
         if not run.applied:
-            return {}
-        conn = run.batch.conn
-        sizes = [max(1, len(out.feed)) for out in run.applied]
-        last = int(conn.execute(
-            update(_counter).where(_counter.c.id == SEQ_COUNTER_ID)
-            .values(value=_counter.c.value + sum(sizes)).returning(_counter.c.value)
-        ).scalar_one())  # fmt: skip
-        seq = last - sum(sizes)
-        entity_seq: dict[tuple[str, str], int] = {}
-        for out, size in zip(run.applied, sizes, strict=True):
-            for i in range(size):
-                seq += 1
-                if i < len(out.feed):
-                    entity_seq.pop(out.feed[i], None)
-                    entity_seq[out.feed[i]] = seq
-            out.result["server_seq"] = seq
-        # Only the newest row per entity is kept: a pull sends the current state anyway.
-        for kind in sorted({k for k, _ in entity_seq}):
-            keys = sorted(key for k, key in entity_seq if k == kind)
-            conn.execute(delete(_feed).where(_feed.c.kind == kind, one_of(conn, _feed.c.key, keys)))
-        return entity_seq
+            return
+        conn, now = run.batch.conn, run.batch.now
+        # Offsets from the counter's current value, in the order the ops were decided.
+        op_offsets: list[int] = []
+        entity_offsets: dict[tuple[str, str], int] = {}
+        total = 0
+        for out in run.applied:
+            for entity in out.feed:
+                total += 1
+                # Only the newest row per entity is kept: a pull sends the current state anyway.
+                entity_offsets.pop(entity, None)
+                entity_offsets[entity] = total
+            if not out.feed:
+                total += 1
+            op_offsets.append(total)
+        if conn.dialect.name == "postgresql":
+            base = _publish_postgres(conn, total, entity_offsets, run.applied, op_offsets, now)
+        else:
+            base = int(conn.execute(
+                update(_counter).where(_counter.c.id == SEQ_COUNTER_ID)
+                .values(value=_counter.c.value + total).returning(_counter.c.value)
+            ).scalar_one()) - total  # fmt: skip
+            for kind in sorted({k for k, _ in entity_offsets}):
+                keys = sorted(key for k, key in entity_offsets if k == kind)
+                conn.execute(delete(_feed).where(_feed.c.kind == kind, one_of(conn, _feed.c.key, keys)))
+            conn.execute(insert(_feed), [{"server_seq": base + off, "kind": kind, "key": key, "created_at": now}
+                                         for (kind, key), off in entity_offsets.items()])  # fmt: skip
+        for out, off in zip(run.applied, op_offsets, strict=True):
+            out.result["server_seq"] = base + off
+        if conn.dialect.name != "postgresql":
+            conn.execute(update(_ops).where(_ops.c.op_id == bindparam("u_id")).values(result=bindparam("u_result")),
+                         [{"u_id": out.op.op_id,
+                           "u_result": OpResult.model_validate(out.result).model_dump(mode="json")}
+                          for out in run.applied])  # fmt: skip
+
+
+# One statement: take the seqs, move each entity's feed row to its new seq (an upsert, so
+# a concurrent writer of the same entity cannot leave two rows) and write the seqs into
+# the stored answers of the ops inserted before it.
+_PUBLISH_SQL = """
+WITH c AS (
+    UPDATE seq_counter SET value = value + %(total)s WHERE id = %(counter_id)s
+    RETURNING value - %(total)s AS base
+), f AS (
+    INSERT INTO feed (server_seq, kind, key, created_at)
+    SELECT c.base + x.off, x.kind, x.key, %(now)s
+    FROM c, unnest(%(f_off)s::bigint[], %(f_kind)s::text[], %(f_key)s::text[]) AS x(off, kind, key)
+    ON CONFLICT (kind, key) DO UPDATE SET server_seq = excluded.server_seq, created_at = excluded.created_at
+), o AS (
+    UPDATE ops SET result = CAST(jsonb_set(CAST(ops.result AS jsonb), '{server_seq}', to_jsonb(c.base + x.off)) AS json)
+    FROM c, unnest(%(o_id)s::text[], %(o_off)s::bigint[]) AS x(op_id, off)
+    WHERE ops.op_id = x.op_id
+)
+SELECT base FROM c
+"""
+
+
+def _publish_postgres(conn: Connection, total: int, entity_offsets: dict[tuple[str, str], int],
+                      applied: list[Outcome], op_offsets: list[int], now: datetime) -> int:
+    params = {
+        "total": total, "counter_id": SEQ_COUNTER_ID, "now": now,
+        "f_off": list(entity_offsets.values()), "f_kind": [k for k, _ in entity_offsets],
+        "f_key": [key for _, key in entity_offsets],
+        "o_id": [out.op.op_id for out in applied], "o_off": op_offsets,
+    }  # fmt: skip
+    return int(conn.exec_driver_sql(_PUBLISH_SQL, params).scalar_one())
 
 
 def _has_nul(value: Any) -> bool:
