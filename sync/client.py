@@ -4,7 +4,15 @@ Transport failures and 5xx answers leave ops queued, to be resent unchanged (HQ
 recognises them by op_id). A refusal of the whole request (401/403) stops pushing until
 someone fixes the register's credentials, because retrying cannot help. The batch size
 adapts: it grows while HQ answers quickly and halves after a timeout or 5xx, so a
-register coming back from a long outage neither trickles nor times out.
+register coming back from a long outage neither trickles nor times out. Ops go out as
+the outbox stored them, and HQ's answers are written back in one plain-SQL transaction
+per batch, so a long backlog drains at close to HQ's own ingest rate.
+
+After the pull, two checks. Parked ops (returns HQ holds until their sale arrives) are
+asked about again by pushing them once more, and those parked too long are announced so
+the screen can show them (`watch_parked`). Members whose cached ledger may be behind HQ
+or does not add up are fetched again, one by one, from HQ's member look-up
+(`resync_members`).
 
 Online redemption holds (`create_hold`, `void_hold`) are asked for by the counter while
 a customer waits, so they go through a second HTTP client with a short timeout: a slow
@@ -20,7 +28,9 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,16 +43,25 @@ from sync.protocol import (
     MAX_PUSH_BATCH,
     HoldRequest,
     HoldState,
+    MemberLookup,
+    OpResult,
     PullResponse,
-    PushRequest,
     PushResponse,
 )
-from sync.store import RegisterStore
+from sync.store import ParkedOp, RegisterStore
 from sync.worker import StoreWorker
 
 log = logging.getLogger(__name__)
 
 MIN_BATCH = 1
+PROGRESS_EVERY_S = 0.5
+# A parked op (a return whose sale HQ has not seen) is asked about again after any round
+# that moved something, and at least this often; it is announced as overdue after
+# PARKED_ALERT_S, when a sale that should have followed probably never will (a register
+# lost, an op refused) and someone has to look.
+PARKED_RECHECK_S = 300.0
+PARKED_ALERT_S = 4 * 3600.0
+MAX_RESYNC_PER_ROUND = 50
 FAST_ROUND_S = 1.0  # a push answered faster than this lets the batch grow
 MAX_BACKOFF_S = 300.0
 HOLD_TIMEOUT_S = 3.0  # a customer is waiting: after this, the offline policy decides
@@ -84,6 +103,14 @@ class PushSummary:
                              ("sent", "applied", "duplicate", "rejected", "parked")))
 
 
+@dataclass(frozen=True)
+class ParkedStatus:
+    """Ops HQ holds back for now, and those held longer than the client's alert time."""
+
+    count: int
+    overdue: tuple[ParkedOp, ...]
+
+
 def check_hq_url(url: str) -> str:
     """Plain HTTP only to a loopback HQ: a register token must not cross a network in clear."""
     parts = urlsplit(url)
@@ -115,6 +142,9 @@ class SyncClient:
         ca_file: Path | None = None,
         rng: random.Random | None = None,
         hold_timeout: float = HOLD_TIMEOUT_S,
+        parked_recheck_s: float = PARKED_RECHECK_S,
+        parked_alert_s: float = PARKED_ALERT_S,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.store = store
         self.worker = worker
@@ -145,6 +175,15 @@ class SyncClient:
         self.online: bool | None = None
         self.failures = 0
         self.last_sync_at: float | None = None
+        self.parked_recheck_s = parked_recheck_s
+        self.parked_alert_s = parked_alert_s
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.parked = ParkedStatus(0, ())
+        self._parked_checked = float("-inf")
+        self._parked_seen: set[str] = set()
+        self._parked_alerted: set[str] = set()
+        self._answered: set[str] = set()  # members whose cache this round's answers wrote
+        self._checked_all = False
 
     # -- one round ------------------------------------------------------------------
 
@@ -204,15 +243,28 @@ class SyncClient:
             raise SyncError("HQ の応答を読めません", retry=True) from exc
 
     def push_once(self) -> PushSummary:
-        ops = self.store.pending_ops(self.batch_size)
-        if not ops:
+        batch = self.store.pending_batch(self.batch_size)
+        if not batch:
             return PushSummary()
-        ids = [op.op_id for op in ops]
+        ids = [op.op_id for op in batch]
         self.worker.call(self.store.mark_sent, ids)
-        body = PushRequest(ops=ops).model_dump(mode="json")
         started = time.monotonic()
+        results = self._post_ops([op.body for op in batch], ids)
+        if time.monotonic() - started < FAST_ROUND_S:
+            self.batch_size = min(MAX_PUSH_BATCH, self.batch_size * 2)
+        return self._take_answers(ids, results)
+
+    def _post_ops(self, bodies: list[str], ids: list[str]) -> list[OpResult]:
+        """POST stored op bodies as one batch; HQ's answers to these ops, in its order.
+
+        The bodies go out exactly as the outbox stored them: parsing them back into
+        models and dumping them again would cost the register more than HQ spends
+        deciding the batch, and could only change bytes, not the ops.
+        """
+        content = ('{"ops":[' + ",".join(bodies) + "]}").encode("utf-8")
         try:
-            resp = self._request("POST", "/v1/sync/push", json=body)
+            resp = self._request("POST", "/v1/sync/push", content=content,
+                                 headers={"Content-Type": "application/json"})
             parsed = PushResponse.model_validate_json(resp.content)
         except ValidationError as exc:
             self.worker.call(self.store.record_push_error, ids, "HQ の応答を読めません")
@@ -222,33 +274,42 @@ class SyncClient:
             if exc.retry:
                 self.batch_size = max(MIN_BATCH, self.batch_size // 2)
             raise
-        if time.monotonic() - started < FAST_ROUND_S:
-            self.batch_size = min(MAX_PUSH_BATCH, self.batch_size * 2)
         sent = set(ids)
-        results = [r for r in parsed.results if r.op_id in sent]
-        missing = sent - {r.op_id for r in results}
+        return [r for r in parsed.results if r.op_id in sent]
+
+    def _take_answers(self, ids: list[str], results: list[OpResult]) -> PushSummary:
+        missing = set(ids) - {r.op_id for r in results}
         if missing:
             # Keep what was answered; the rest stays queued and goes again.
             self.worker.call(self.store.record_push_error, sorted(missing),
                              "HQ の応答に含まれていません")
-        self.worker.call(self.store.record_push_results, results)
+        self._answered |= self.worker.call(self.store.record_push_results, results)
         count = {s: 0 for s in ("applied", "duplicate", "rejected", "parked")}
         for r in results:
             count[r.status] += 1
             if r.status == "rejected":
                 self.events.emit("op_rejected", r.op_id, r.reason)
-        return PushSummary(len(ops), count["applied"], count["duplicate"],
+            elif r.status == "parked" and r.op_id not in self._parked_seen:
+                self._parked_seen.add(r.op_id)
+                self.events.emit("op_parked", r.op_id, r.member_id)
+        return PushSummary(len(ids), count["applied"], count["duplicate"],
                            count["rejected"], count["parked"])
 
     def push_all(self, *, max_rounds: int = 1000) -> PushSummary:
         """Push until the queue is empty (bounded; a huge backlog continues next round)."""
         total = PushSummary()
+        last_progress = 0.0
         for _ in range(max_rounds):
             s = self.push_once()
             total = total + s
-            if s.sent == 0 or not self.store.pending_ops(1):
+            if s.sent == 0 or not self.store.pending_batch(1):
                 break
-            self.events.emit("push_progress", total.sent, self.store.outbox_counts())
+            # Counting the outbox reads every row's state: a few times a second is
+            # enough for a progress bar, and a long backlog is drained faster.
+            now = time.monotonic()
+            if now - last_progress >= PROGRESS_EVERY_S:
+                last_progress = now
+                self.events.emit("push_progress", total.sent, self.store.outbox_counts())
         return total
 
     def pull_once(self, *, max_pages: int = 1000) -> int:
@@ -274,11 +335,14 @@ class SyncClient:
         return total
 
     def sync_once(self) -> tuple[PushSummary, int]:
-        """Push everything queued, then pull. Announces online/offline and progress."""
+        """Push everything queued, then pull, then look again at parked ops and at members
+        whose cache may be wrong. Announces online/offline and progress."""
         self._rounds += 1
         try:
             pushed = self.push_all()
             pulled = self.pull_once()
+            self.watch_parked(moved=pushed.applied > 0 or pulled > 0)
+            self.resync_members()
         except SyncError as exc:
             self.failures += 1
             self._set_online(False, str(exc))
@@ -288,6 +352,93 @@ class SyncClient:
         self._set_online(True, "")
         self.events.emit("synced", pushed, pulled)
         return pushed, pulled
+
+    # -- parked ops -------------------------------------------------------------------
+
+    def watch_parked(self, *, moved: bool = False, force: bool = False) -> ParkedStatus:
+        """Ask HQ again about parked ops, and report the ones that wait too long.
+
+        A parked op is asked about by pushing it again (HQ decides it then if its sale
+        has arrived, and otherwise answers `parked` again), after a round that changed
+        something — our ops applied, or the feed moved, which is how another register's
+        sale shows — or every `parked_recheck_s` regardless. One still parked after
+        `parked_alert_s` is announced once as `op_parked_overdue`; `parked_changed`
+        carries the count and the overdue ones whenever they change, for the screen.
+        """
+        parked = self.store.parked_ops(MAX_PUSH_BATCH)
+        now = time.monotonic()
+        due = force or moved or now - self._parked_checked >= self.parked_recheck_s
+        if parked and due:
+            self._parked_checked = now
+            ids = [op.op_id for op in parked]
+            results = self._post_ops([op.body for op in parked], ids)
+            self._answered |= self.worker.call(self.store.record_push_results, results)
+            for r in results:
+                if r.status != "parked":
+                    self._parked_seen.discard(r.op_id)
+                    self._parked_alerted.discard(r.op_id)
+                    self.events.emit("parked_resolved", r.op_id, r.status, r.reason)
+                    if r.status == "rejected":
+                        self.events.emit("op_rejected", r.op_id, r.reason)
+            parked = self.store.parked_ops(MAX_PUSH_BATCH)
+        wall = self.clock()
+        overdue = tuple(op for op in parked
+                        if (wall - op.parked_since).total_seconds() >= self.parked_alert_s)
+        for op in overdue:
+            if op.op_id not in self._parked_alerted:
+                self._parked_alerted.add(op.op_id)
+                self.events.emit("op_parked_overdue", op.op_id, op.member_id, op.parked_since,
+                                 op.sale_op_id)
+        status = ParkedStatus(len(parked), overdue)
+        if (status.count, [o.op_id for o in overdue]) != (
+                self.parked.count, [o.op_id for o in self.parked.overdue]):
+            self.events.emit("parked_changed", status)
+        self.parked = status
+        return status
+
+    # -- members whose cache does not add up ------------------------------------------
+
+    def resync_members(self, *, limit: int = MAX_RESYNC_PER_ROUND) -> dict[str, str]:
+        """Fetch again from HQ the members whose cached ledger may be wrong.
+
+        Checked: the members this round's answers touched, the ones a pull had to skip
+        or an answer replayed, and on the first round every cached member (what a
+        restart forgot). Each is replaced from `GET /v1/members/{member_no}`, HQ's own
+        view now, announced as `member_resynced`. Returns {member_id: why}.
+        """
+        touched, self._answered = self._answered, set()
+        suspects = self.worker.call(self.store.members_to_resync, touched,
+                                    everyone=not self._checked_all, limit=limit)
+        self._checked_all = True
+        done: dict[str, str] = {}
+        for member_id, why in suspects.items():
+            member = self.store.member(member_id)
+            if member is None:
+                continue
+            resp = self._request_member(member.member_no)
+            if resp is None:
+                self.worker.call(self.store.forget_stale, member_id)
+                continue
+            if self.worker.call(self.store.apply_member_lookup, resp):
+                done[member_id] = why
+                log.info("member %s fetched again from HQ (%s)", member_id, why)
+                self.events.emit("member_resynced", member_id, why)
+        return done
+
+    def _request_member(self, member_no: str) -> MemberLookup | None:
+        try:
+            resp = self._http.get(f"/v1/members/{member_no}")
+        except httpx.HTTPError as exc:
+            raise SyncError(f"HQ に接続できません（{type(exc).__name__}）", retry=True) from exc
+        if resp.status_code == 404:
+            return None  # renumbered or merged away: the feed brings what replaced it
+        if resp.status_code != 200:
+            raise SyncError(f"HQ の応答が不正です（{resp.status_code}: {_detail(resp)}）",
+                            retry=resp.status_code not in (401, 403))
+        try:
+            return MemberLookup.model_validate_json(resp.content)
+        except ValidationError as exc:
+            raise SyncError("HQ の応答を読めません", retry=True) from exc
 
     def _set_online(self, online: bool, reason: str) -> None:
         if self.online != online:

@@ -16,6 +16,7 @@ the pull feed and member-token keys in the `store_*` mixins.
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -33,8 +34,6 @@ from loyalty.quote import Quote
 from sync import store_views
 from sync.audit import AuditCheck, append_audit, audit_head, verify_chain
 from sync.models import (
-    Member,
-    OutboxOp,
     ReceiptRecord,
     SyncState,
     parse_utc_text,
@@ -57,7 +56,7 @@ from sync.store_tokens import TokenKeyView, TokensMixin
 from sync.store_views import LotView, MemberView, StoreCorrupt, StoreError
 
 __all__ = [
-    "LotView", "MemberView", "RecordedSale", "RegisterStore", "SaleFacts", "StoreCorrupt",
+    "LotView", "MemberView", "ParkedOp", "PendingOp", "RecordedSale", "RegisterStore", "SaleFacts", "StoreCorrupt",
     "StoreError", "TokenKeyView", "list_cards", "migrate",
 ]
 
@@ -83,6 +82,29 @@ class SaleFacts:
 
 
 @dataclass(frozen=True)
+class PendingOp:
+    """An unanswered op as the outbox holds it: `body` is the JSON sent to HQ."""
+
+    op_id: str
+    device_seq: int
+    member_id: str
+    body: str
+
+
+@dataclass(frozen=True)
+class ParkedOp:
+    """An op HQ holds back until the op it depends on arrives (a return before its sale)."""
+
+    op_id: str
+    device_seq: int
+    kind: str
+    member_id: str
+    body: str
+    parked_since: datetime
+    sale_op_id: str | None
+
+
+@dataclass(frozen=True)
 class RecordedSale:
     facts: SaleFacts
     receipt_model: dict[str, Any]
@@ -98,6 +120,16 @@ _INSERT_RECEIPT = (
     "INSERT INTO receipts (op_id, receipt_no, model, print_state, print_attempts, created_at) "
     "VALUES (?, ?, ?, 'pending', 0, ?)"
 )
+
+
+def _in_chunks(con: sqlite3.Connection, sql: str, keys: list[str],
+               size: int = 500) -> list[tuple[Any, ...]]:
+    """Run a `… IN ({})` query over keys in chunks (SQLite caps bound parameters)."""
+    out: list[tuple[Any, ...]] = []
+    for i in range(0, len(keys), size):
+        chunk = keys[i:i + size]
+        out += con.execute(sql.format(", ".join("?" * len(chunk))), chunk).fetchall()
+    return out
 
 
 def refusal_of(state: str, kept_path: str) -> StoreCorrupt | None:
@@ -129,6 +161,10 @@ class RegisterStore(HoldsMixin, PullMixin, TokensMixin):
             raise
         self._write = sessionmaker(self._writer, expire_on_commit=False)
         self._read = sessionmaker(self._reader, expire_on_commit=False)
+        # Members whose cached ledger may be behind HQ's (a pull skipped them while one of
+        # their ops was unanswered, or an answer was a replay): checked after each pull.
+        # Kept in memory: after a restart the consistency check finds what matters.
+        self._stale_members: set[str] = set()
 
     @classmethod
     def open_checked(cls, path: Path, *, quick: bool | None = None) -> RegisterStore:
@@ -352,7 +388,8 @@ class RegisterStore(HoldsMixin, PullMixin, TokensMixin):
                 raise StoreError("会員が見つかりません")
             if view.status != "active":
                 raise StoreError("この会員は利用停止中です")
-            if quote.redeem_points > view.balance:
+            # A member in debt (balance below zero) still earns: only a use is refused.
+            if quote.redeem_points > 0 and quote.redeem_points > view.balance:
                 raise StoreError(f"ポイント残高（{view.balance:,} pt）を超えて利用できません")
             if hold_id is not None:
                 held = con.execute("SELECT state FROM holds WHERE hold_id = ?",
@@ -400,38 +437,103 @@ class RegisterStore(HoldsMixin, PullMixin, TokensMixin):
             s.execute(update(ReceiptRecord).where(ReceiptRecord.op_id == op_id).values(**values))
 
     def mark_sent(self, op_ids: list[str]) -> None:
-        with self.writing() as s:
-            s.execute(update(OutboxOp).where(OutboxOp.op_id.in_(op_ids))
-                      .values(state="sent", attempts=OutboxOp.attempts + 1))
+        with self._wlock, write_txn(self._wconn) as con:
+            con.executemany("UPDATE ops SET state = 'sent', attempts = attempts + 1 "
+                            "WHERE op_id = ? AND state IN ('queued', 'sent')",
+                            [(i,) for i in op_ids])
 
     def record_push_error(self, op_ids: list[str], error: str) -> None:
         """A transport failure: the ops stay pending and will be sent again unchanged."""
-        with self.writing() as s:
-            s.execute(update(OutboxOp).where(OutboxOp.op_id.in_(op_ids))
-                      .values(state="queued", last_error=error[:500]))
+        with self._wlock, write_txn(self._wconn) as con:
+            con.executemany("UPDATE ops SET state = 'queued', last_error = ? "
+                            "WHERE op_id = ? AND state IN ('queued', 'sent')",
+                            [(error[:500], i) for i in op_ids])
 
-    def record_push_results(self, results: list[OpResult]) -> None:
-        """Store HQ's answers, in the order HQ applied them."""
-        now = datetime.now(UTC)
-        with self.writing() as s:
+    def record_push_results(self, results: list[OpResult]) -> set[str]:
+        """Store HQ's answers, in the order HQ applied them; returns the members whose
+        cached ledger the answers changed.
+
+        Plain SQL, one statement per kind of row: on a register back from an outage this
+        runs once per 500-op batch, and an ORM load and flush per row cost more than
+        HQ's own work on the batch (bench/bench_sync.py).
+        """
+        if not results:
+            return set()
+        now = utc_text(datetime.now(UTC))
+        with self._wlock, write_txn(self._wconn) as con:
+            owner = dict(_in_chunks(con, "SELECT op_id, member_id FROM ops WHERE op_id IN ({})",
+                                    [r.op_id for r in results]))
+            rows = []
+            ledger: dict[str, OpResult] = {}
+            replayed: set[str] = set()
             for r in results:
-                row = s.get(OutboxOp, r.op_id)
-                if row is None:
+                if r.op_id not in owner:
                     continue
-                row.state = r.status
-                row.result = r.model_dump(mode="json")
-                row.last_error = r.reason
-                row.answered_at = now
+                rows.append((r.status, r.model_dump_json(), r.reason, r.status, now, r.op_id))
                 if r.status in ("applied", "duplicate") and r.balance is not None:
-                    m = s.get(Member, row.member_id)
-                    if m is not None:
-                        # HQ applies a register's ops in order, so this balance includes
-                        # this op and every earlier one: the effect moves from pending
-                        # into the HQ balance in one step.
-                        m.hq_balance = r.balance
-            state = s.get(SyncState, 1)
-            if state is not None:
-                state.last_push_at = now
+                    # HQ applies a register's ops in order, so this balance includes
+                    # this op and every earlier one: the effect moves from pending into
+                    # the HQ balance in one step. The answer names the member that holds
+                    # the points now (a return after a merge), else the op's member.
+                    member = r.member_id or owner[r.op_id]
+                    ledger.pop(member, None)
+                    ledger[member] = r
+                    if r.status == "duplicate":
+                        replayed.add(member)
+                    else:
+                        replayed.discard(member)
+            # A parked op asked again keeps the time it was first parked: the parked
+            # watch measures how long it has waited from there.
+            con.executemany(
+                "UPDATE ops SET state = ?, result = ?, last_error = ?, answered_at = "
+                "CASE WHEN state = 'parked' AND ? = 'parked' AND answered_at IS NOT NULL "
+                "THEN answered_at ELSE ? END WHERE op_id = ?", rows)
+            cached = {m for (m,) in _in_chunks(
+                con, "SELECT member_id FROM members WHERE member_id IN ({})", list(ledger))}
+            changed = {m: r for m, r in ledger.items() if m in cached}
+            con.executemany("UPDATE members SET hq_balance = ? WHERE member_id = ?",
+                            [(r.balance, m) for m, r in changed.items()])
+            # An applied answer is HQ's ledger as of now, lots and debt with the balance.
+            # A replayed one (`duplicate`) is as of when the op was first decided and may
+            # be behind what HQ holds since: the member is checked after the pull.
+            fresh = {m: r for m, r in changed.items()
+                     if r.status == "applied" and r.lots is not None and r.debt is not None}
+            con.executemany("UPDATE members SET debt = ? WHERE member_id = ?",
+                            [(r.debt, m) for m, r in fresh.items()])
+            con.executemany("DELETE FROM member_lots WHERE member_id = ?",
+                            [(m,) for m in fresh])
+            con.executemany(
+                "INSERT INTO member_lots (member_id, position, kind, points, expires_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(m, i, lot.kind, lot.points,
+                  utc_text(lot.expires_at) if lot.expires_at else None)
+                 for m, r in fresh.items() for i, lot in enumerate(r.lots or ())])
+            con.execute("UPDATE sync_state SET last_push_at = ? WHERE id = 1", (now,))
+        self._stale_members -= set(fresh)
+        self._stale_members |= replayed & set(changed)
+        return set(changed)
+
+    def pending_batch(self, limit: int) -> list[PendingOp]:
+        """The oldest unanswered ops as stored, in device_seq order, for a push: the body
+        is sent as it is, without parsing it back into a model."""
+        with self._readers.snapshot() as con:
+            rows = con.execute(
+                "SELECT op_id, device_seq, member_id, body FROM ops "
+                "WHERE state IN ('queued', 'sent') ORDER BY device_seq LIMIT ?", (limit,)
+            ).fetchall()
+        return [PendingOp(*row) for row in rows]
+
+    def parked_ops(self, limit: int = 500) -> list[ParkedOp]:
+        """Ops HQ answered `parked` (a return whose sale it has not seen), oldest first,
+        with the time HQ first parked them."""
+        with self._readers.snapshot() as con:
+            rows = con.execute(
+                "SELECT op_id, device_seq, kind, member_id, body, answered_at, created_at, "
+                "json_extract(body, '$.payload.sale_op_id') FROM ops WHERE state = 'parked' "
+                "ORDER BY device_seq LIMIT ?", (limit,)).fetchall()
+        return [ParkedOp(op_id, seq, kind, member, body,
+                         parse_utc_text(answered or created) or datetime.now(UTC), sale)
+                for op_id, seq, kind, member, body, answered, created, sale in rows]
 
     # -- audit --------------------------------------------------------------------------
 

@@ -4,10 +4,17 @@ A page of changes and the new cursor are written in one transaction: members (wi
 lot summaries), cards, program versions and the public keys that verify member app
 tokens. A member's balance, debt and lots are replaced by HQ's only while none of the
 member's ops is still waiting for an answer.
+
+Skipping a member that way moves the cursor past the change all the same, so the member
+is remembered as possibly behind HQ. After each pull the sync client asks which members
+are behind or whose cached ledger does not add up (`members_to_resync`) and replaces
+them from HQ's member look-up (`apply_member_lookup`), one member at a time.
 """
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -26,26 +33,31 @@ from sync.models import (
     RecoveryState,
     SyncState,
 )
-from sync.protocol import MemberState, PullResponse
+from sync.protocol import MemberLookup, MemberState, PullResponse
+from sync.store_db import ReaderPool
 from sync.store_tokens import apply_token_key
 from sync.store_views import StoreError
 
 
 class PullMixin:
     if TYPE_CHECKING:
+        _stale_members: set[str]
 
         def writing(self) -> AbstractContextManager[Session]: ...
+
+        _readers: ReaderPool
 
     def apply_pull(self, resp: PullResponse) -> int:
         """Write a page of HQ changes and the new cursor in one transaction."""
         now = datetime.now(UTC)
+        written: dict[str, bool] = {}
         with self.writing() as s:
             state = s.get(SyncState, 1)
             if state is None:
                 raise StoreError("レジが登録されていません")
             for ch in resp.changes:
                 if ch.member is not None:
-                    self._apply_member(s, ch.member)
+                    written[ch.member.member_id] = self._apply_member(s, ch.member)
                 elif ch.card is not None:
                     uid = ch.card.uid.upper()
                     c = s.get(Card, uid)
@@ -66,9 +78,19 @@ class PullMixin:
                 recovery = s.get(RecoveryState, 1)
                 if recovery is not None and recovery.state == "rebuilding":
                     recovery.state, recovery.finished_at = "done", now
+        self._note_ledgers(written)
         return len(resp.changes)
 
-    def _apply_member(self, s: Session, ms: MemberState) -> None:
+    def _note_ledgers(self, written: dict[str, bool]) -> None:
+        # After the commit: a rolled-back page must not clear a member's mark.
+        for member_id, fresh in written.items():
+            if fresh:
+                self._stale_members.discard(member_id)
+            else:
+                self._stale_members.add(member_id)
+
+    def _apply_member(self, s: Session, ms: MemberState) -> bool:
+        """Write one member; False when its ledger was left alone (an op is unanswered)."""
         m = s.get(Member, ms.member_id)
         if m is None:
             m = Member(member_id=ms.member_id, hq_balance=ms.balance, debt=ms.debt)
@@ -82,13 +104,87 @@ class PullMixin:
         m.member_no, m.display_name, m.status = ms.member_no, ms.display_name, ms.status
         m.kana, m.rank, m.birth_month = ms.kana, ms.rank, ms.birth_month
         m.phone_masked, m.phone_hash = ms.phone_masked, ms.phone_hash
-        if ledger:
-            m.hq_balance, m.debt = ms.balance, ms.debt
-            s.execute(delete(MemberLot).where(MemberLot.member_id == ms.member_id))
-            s.add_all(MemberLot(member_id=ms.member_id, position=i, kind=lot.kind,
-                                points=lot.points, expires_at=lot.expires_at)
-                      for i, lot in enumerate(ms.lots))
+        if not ledger:
+            return False
+        m.hq_balance, m.debt = ms.balance, ms.debt
+        s.execute(delete(MemberLot).where(MemberLot.member_id == ms.member_id))
+        s.add_all(MemberLot(member_id=ms.member_id, position=i, kind=lot.kind,
+                            points=lot.points, expires_at=lot.expires_at)
+                  for i, lot in enumerate(ms.lots))
+        return True
 
     def _pending_count(self, s: Session, member_id: str) -> int:
         return int(s.scalar(select(func.count()).select_from(OutboxOp).where(
             OutboxOp.member_id == member_id, OutboxOp.state.in_(PENDING_STATES))) or 0)
+
+    # -- the per-member check and resync ---------------------------------------------
+
+    def members_to_resync(self, also: Iterable[str] = (), *, everyone: bool = False,
+                          limit: int = 50) -> dict[str, str]:
+        """Members to fetch again from HQ, with why: those a pull skipped or an answer
+        replayed (possibly behind HQ), and among `also` (or every member) those whose
+        cached ledger does not add up — balance ≠ Σ lots − debt, a lot below zero, a
+        negative debt. Members with an op still unanswered are left alone: their
+        figures are in motion and the next answer or pull brings them."""
+        found: dict[str, str] = {}
+        with self._readers.snapshot() as con:
+            candidates = set(self._stale_members)
+            for member_id in sorted(candidates):
+                if len(found) < limit and not _has_pending(con, member_id):
+                    found[member_id] = "behind_hq"
+            rows: list[tuple[str, int, int, int, int]] = []
+            if everyone:
+                rows = con.execute(_MIRROR_SQL.format(where="", limit=limit)).fetchall()
+            else:
+                keys = sorted(set(also) - set(found))
+                for i in range(0, len(keys), 500):
+                    chunk = keys[i:i + 500]
+                    where = f"WHERE m.member_id IN ({', '.join('?' * len(chunk))})"
+                    rows += con.execute(_MIRROR_SQL.format(where=where, limit=limit),
+                                        chunk).fetchall()
+            for member_id, balance, debt, lots, lowest in rows:
+                if len(found) >= limit or member_id in found:
+                    continue
+                why = ("negative_debt" if debt < 0 else "lot_below_zero" if lowest < 0
+                       else "balance_not_lots" if balance != lots - debt else None)
+                if why is not None and not _has_pending(con, member_id):
+                    found[member_id] = why
+        return found
+
+    def apply_member_lookup(self, found: MemberLookup) -> bool:
+        """Write HQ's current view of one member (profile, lots, debt, cards) in one
+        transaction. Returns False when the ledger was left alone because an op of the
+        member is unanswered (the profile and cards are written anyway)."""
+        ms = found.member
+        with self.writing() as s:
+            fresh = self._apply_member(s, ms)
+            for card in found.cards:
+                uid = card.uid.upper()
+                c = s.get(Card, uid)
+                if c is None:
+                    s.add(Card(uid=uid, member_id=card.member_id, status=card.status))
+                else:
+                    c.member_id, c.status = card.member_id, card.status
+        self._note_ledgers({ms.member_id: fresh})
+        return fresh
+
+    def forget_stale(self, member_id: str) -> None:
+        """HQ does not know the member (any more): nothing to fetch for it."""
+        self._stale_members.discard(member_id)
+
+
+# One row per member whose cached ledger does not add up; the sum is over the cached lot
+# summary, which HQ sends with the balance it makes up.
+_MIRROR_SQL = (
+    "SELECT m.member_id, m.hq_balance, m.debt, coalesce(sum(l.points), 0), "
+    "coalesce(min(l.points), 0) FROM members m "
+    "LEFT JOIN member_lots l ON l.member_id = m.member_id {where} "
+    "GROUP BY m.member_id HAVING m.debt < 0 OR coalesce(min(l.points), 0) < 0 "
+    "OR m.hq_balance <> coalesce(sum(l.points), 0) - m.debt LIMIT {limit}"
+)
+_PENDING_IN = ", ".join(f"'{s}'" for s in PENDING_STATES)
+
+
+def _has_pending(con: sqlite3.Connection, member_id: str) -> bool:
+    return con.execute(f"SELECT 1 FROM ops WHERE member_id = ? AND state IN ({_PENDING_IN}) "
+                       "LIMIT 1", (member_id,)).fetchone() is not None

@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -19,66 +17,19 @@ from sqlalchemy import create_engine, text
 from sync.backup import backup_now
 from sync.client import SyncError
 from sync.protocol import PushResponse
-from tests.reliability.harness import MEMBERS, Register, new_hq_db, reconcile, register_token
+from tests.reliability.harness import (
+    MEMBERS,
+    Register,
+    hq_count,
+    read_marker,
+    reconcile,
+    register_token,
+    spawn_register,
+)
 from tests.support.faulty import Faults, FaultyTransport
-from tests.support.hq_process import HqProcess
-from tests.support.postgres import free_port
 from tests.support.seed import NOW
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def hq(postgres_cluster, tmp_path, request):
-    db_url = new_hq_db(postgres_cluster, request.node.name[:20].lower().replace("[", "_"))
-    proc = HqProcess(db_url, log_dir=tmp_path, port=free_port()).start()
-    yield proc, db_url
-    proc.kill()
-
-
-@pytest.fixture
-def make_register(hq, tmp_path):
-    proc, db_url = hq
-    made: list[Register] = []
-
-    def make(device_id="R01", transport=None, path=None):
-        token = register_token(db_url, device_id)
-        reg = Register(path or tmp_path / f"{device_id}.db", device_id, proc.url, token,
-                       transport=transport)
-        reg.client.sync_once()  # program, members, cards
-        made.append(reg)
-        return reg
-
-    yield make
-    for reg in made:
-        reg.close()
-
-
-def hq_count(db_url, sql, **params):
-    engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    try:
-        with engine.connect() as c:
-            return c.execute(text(sql), params).scalar()
-    finally:
-        engine.dispose()
-
-
-def spawn_register(db: Path, url: str, token: str, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "tests.reliability.register_proc",
-                             str(db), url, token, *args], cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def read_marker(proc: subprocess.Popen[str], marker: str) -> str:
-    assert proc.stdout is not None
-    for _ in range(50):  # bounded: the process prints a handful of lines at most
-        line = proc.stdout.readline()
-        if not line:
-            break
-        if line.startswith(marker):
-            return line.split()[1]
-    raise AssertionError(f"no {marker}: {proc.stderr.read() if proc.stderr else ''}")
 
 
 def test_1_killed_before_commit_leaves_nothing(hq, make_register, tmp_path):

@@ -92,6 +92,21 @@ def test_redemption_over_balance_refused(store):
         store.record_sale("M1", q, staff_id=None, local_time=NOW, build_receipt=lambda f: {})
 
 
+def test_a_member_in_debt_still_earns_but_cannot_use(store):
+    """A return after the points were spent leaves the member owing (balance below zero):
+    the next purchase must still earn, which is how the debt is paid off."""
+    in_debt = yamada(0).model_copy(update={"balance": -150, "debt": 150})
+    store.apply_pull(PullResponse(cursor=12, has_more=False, changes=[
+        Change(server_seq=12, kind="member", member=in_debt)]))
+    assert store.member("M1").balance == -150
+    sale = sell(store, 4000)  # +40, no use
+    assert sale.facts.balance_after == -110
+    assert store.member("M1").balance == -110
+    q = quote_sale(store.program(), 1000, redeem_points=1, balance=1)
+    with pytest.raises(StoreError, match="残高"):
+        store.record_sale("M1", q, staff_id=None, local_time=NOW, build_receipt=lambda f: {})
+
+
 def test_naive_time_refused(store):
     q = quote_sale(store.program(), 1000)
     with pytest.raises(ValueError, match="timezone"):
