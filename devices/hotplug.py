@@ -9,6 +9,12 @@ return like them being plugged in again.
 
 Polling, rather than PC/SC's own reader-change notification, keeps every driver on one
 path; listing readers costs pcscd well under a millisecond.
+
+The watcher and the reader the app opens (`DeviceRegistry.open_reader`) see the same
+readers: by default the watcher lists the app's own registry, and each event's ``spec``
+opens exactly that reader. The reader itself reports its own outages and returns
+(ReaderError / ReaderReady, devices/cards.py); the watcher reports the list. `concerns`
+says whether a list event is about the reader a settings spec opens.
 """
 
 from __future__ import annotations
@@ -112,3 +118,17 @@ class ReaderWatcher:
             self._on_event(event)
         except Exception:
             log.exception("reader event handler failed on %r", event)
+
+
+def concerns(spec: str, event: ReaderListEvent) -> bool:
+    """Whether a reader coming or going is about the reader ``spec`` (a setting) opens.
+
+    ``"pcsc:<name>"`` is that one reader. A bare driver name (``"pcsc"``, ``"simulated"``)
+    opens whichever reader of the driver is first when it looks, so every reader of that
+    driver concerns it.
+    """
+    driver, colon, target = spec.strip().partition(":")
+    event_driver, _, event_target = event.spec.partition(":")
+    if driver != event_driver:
+        return False
+    return not colon or not target or target == event_target

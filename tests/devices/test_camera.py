@@ -1,35 +1,21 @@
-"""Decoding member QR codes in still camera frames: clean, rotated, scaled, noisy, none."""
+"""Decoding member QR codes in still camera frames (clean, rotated, scaled, noisy, none), and
+turning a code seen in frame after frame into one scan."""
 
 from __future__ import annotations
 
-import qrcode
-import qrcode.constants
+import pytest
 import zxingcpp
-from PIL import Image, ImageFilter
+from PIL import Image
 
-from devices.camera import decode_qr_frame
-
-PAYLOAD = "TMR1:S0042:M00012345:X7Q2"
-FRAME = (1280, 720)
-
-
-def qr_image(payload: str = PAYLOAD, box: int = 6) -> Image.Image:
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box, border=4)
-    code.add_data(payload)
-    code.make(fit=True)
-    return code.make_image().get_image().convert("L")
-
-
-def in_frame(code: Image.Image, at: tuple[int, int] = (500, 200), shade: int = 205) -> Image.Image:
-    """The code held up in front of a camera: a grey room, the phone's white screen."""
-    frame = Image.new("L", FRAME, shade)
-    frame.paste(code, at)
-    return frame
-
-
-def noisy(image: Image.Image, sigma: float = 50, amount: float = 0.35) -> Image.Image:
-    noise = Image.effect_noise(image.size, sigma)
-    return Image.blend(image, noise, amount)
+from devices.camera import RepeatFilter, decode_qr_frame
+from tests.devices.qr_frames import (
+    FRAME,
+    PAYLOAD,
+    in_frame,
+    noisy,
+    qr_image,
+    rotated_noisy_frame,
+)
 
 
 def test_a_clean_code_is_read() -> None:
@@ -58,9 +44,7 @@ def test_scaled_codes_are_read_small_and_large() -> None:
 
 
 def test_a_rotated_noisy_blurred_frame_is_read() -> None:
-    rotated = qr_image().rotate(-28, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC)
-    frame = noisy(in_frame(rotated, (350, 100)).filter(ImageFilter.GaussianBlur(1.2)))
-    assert decode_qr_frame(frame) == [PAYLOAD]
+    assert decode_qr_frame(rotated_noisy_frame()) == [PAYLOAD]
 
 
 def test_a_frame_with_no_code_gives_nothing() -> None:
@@ -89,3 +73,33 @@ def test_a_grey_buffer_shaped_like_an_array_is_read() -> None:
     frame = in_frame(qr_image())
     buffer = memoryview(frame.tobytes()).cast("B", (frame.height, frame.width))
     assert decode_qr_frame(buffer) == [PAYLOAD]
+
+
+# -- one scan per presentation ------------------------------------------------------------
+
+
+def test_a_code_in_view_is_one_scan_however_many_frames_show_it() -> None:
+    repeats = RepeatFilter(window=2.0)
+    assert repeats.fresh(["TMR1:A"], 0.0) == ["TMR1:A"]
+    # Thirty frames a second for five seconds: the window restarts at every sighting.
+    assert all(repeats.fresh(["TMR1:A"], n / 30) == [] for n in range(1, 150))
+    assert repeats.fresh(["TMR1:A", "TMR1:B"], 5.0) == ["TMR1:B"]
+
+
+def test_a_code_shown_again_after_a_pause_is_a_new_scan() -> None:
+    repeats = RepeatFilter(window=2.0)
+    assert repeats.fresh(["TMR1:A"], 10.0) == ["TMR1:A"]
+    assert repeats.fresh([], 11.0) == []
+    assert repeats.fresh(["TMR1:A"], 11.9) == []  # a blurred frame or two: still the same
+    assert repeats.fresh(["TMR1:A"], 14.0) == ["TMR1:A"]  # gone for more than the window
+    repeats.forget()
+    assert repeats.fresh(["TMR1:A"], 14.1) == ["TMR1:A"]
+
+
+def test_a_code_twice_in_one_frame_is_one_scan() -> None:
+    assert RepeatFilter().fresh(["TMR1:A", "TMR1:A"], 0.0) == ["TMR1:A"]
+
+
+def test_the_repeat_window_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        RepeatFilter(0)

@@ -17,9 +17,14 @@ from devices.cards import (
     ReaderReady,
     ReaderRemoved,
 )
-from devices.hotplug import ReaderWatcher
+from devices.hotplug import ReaderWatcher, concerns
 from devices.pcsc import PcscReader
-from devices.registry import DeviceRegistry, ReaderInfo, register_builtin_reader_drivers
+from devices.registry import (
+    DeviceRegistry,
+    ReaderDriver,
+    ReaderInfo,
+    register_builtin_reader_drivers,
+)
 from devices.simulated import SIMULATED_READER_NAME
 from tests.support.pcscd import Pcscd
 from tests.support.vcard import CardEventRecorder, VirtualCard
@@ -236,3 +241,74 @@ def test_a_reader_swapped_for_another_is_removed_then_added_and_reads_cards(
     assert back.spec == f"pcsc:{pcscd.reader_name}"  # type: ignore[union-attr]
     assert old_events.wait_for(ReaderReady, EVENT_TIMEOUT) == ReaderReady(pcscd.reader_name)
     assert old_reader.running
+
+
+# -- the watcher and the reader the app opens -------------------------------------------
+
+
+def test_concerns_matches_a_settings_spec_to_reader_events() -> None:
+    plugged = ReaderAdded("Sony PaSoRi 00 00", "pcsc:Sony PaSoRi 00 00")
+    assert concerns("pcsc", plugged)  # the first PC/SC reader, whichever it is
+    assert concerns("pcsc:Sony PaSoRi 00 00", plugged)
+    assert concerns(" pcsc:Sony PaSoRi 00 00 ", ReaderRemoved(plugged.reader, plugged.spec))
+    assert not concerns("pcsc:ACS ACR1252 00 00", plugged)
+    assert not concerns("simulated", plugged)
+    simulator = ReaderAdded(SIMULATED_READER_NAME, f"simulated:{SIMULATED_READER_NAME}")
+    assert concerns("simulated", simulator) and not concerns("pcsc", simulator)
+
+
+def test_by_default_the_watcher_lists_the_registry_the_app_opens_readers_from(
+    monkeypatch: pytest.MonkeyPatch, start_watcher: StartWatcher
+) -> None:
+    import devices.registry
+    from devices.simulated import SimulatedReader
+
+    bus = FakeBus("Counter Reader")
+    registry = DeviceRegistry()
+    registry.register_reader_driver(ReaderDriver(
+        name="fake", enumerate=lambda: [info.name for info in bus()],
+        open=lambda name: SimulatedReader(name or "Counter Reader")))
+    monkeypatch.setattr(devices.registry, "_default", registry)
+    watcher, events = start_watcher(interval=30)  # no enumeration given: the app's registry
+    added = events.wait_for(ReaderAdded, 1.0)
+    assert added == ReaderAdded("Counter Reader", "fake:Counter Reader")
+    reader = devices.registry.open_reader(added.spec)  # type: ignore[union-attr]
+    assert reader.name == "Counter Reader"
+    bus.names = []
+    watcher.check_now()
+    assert events.wait_for(ReaderRemoved, 1.0) == ReaderRemoved("Counter Reader", added.spec)  # type: ignore[union-attr]
+
+
+def test_the_apps_reader_and_the_watcher_tell_the_same_story_when_pcscd_goes(
+    pcscd: Pcscd, start_watcher: StartWatcher
+) -> None:
+    import devices.registry
+
+    pcscd.ensure_running()
+    # As the app does with the "pcsc" setting: the registry opens the first PC/SC reader.
+    reader = devices.registry.open_reader("pcsc")
+    assert isinstance(reader, PcscReader)
+    reader_events = CardEventRecorder()
+    reader.start(reader_events)
+    try:
+        _, events = start_watcher(interval=0.05)  # the app's registry
+        ready = reader_events.wait_for(ReaderReady, EVENT_TIMEOUT)
+        added = events.wait_for(
+            ReaderAdded, EVENT_TIMEOUT, predicate=lambda e: e.reader == ready.reader)  # type: ignore[union-attr]
+        assert concerns("pcsc", added) and concerns(added.spec, added)  # type: ignore[arg-type,union-attr]
+
+        pcscd.stop()
+        try:
+            gone = events.wait_for(
+                ReaderRemoved, EVENT_TIMEOUT, predicate=lambda e: e.reader == ready.reader)  # type: ignore[union-attr]
+            assert gone.spec == added.spec  # type: ignore[union-attr]
+            assert reader_events.wait_for(ReaderError, EVENT_TIMEOUT) == ReaderError(
+                ready.reader, REASON_READER_NOT_FOUND)  # type: ignore[union-attr]
+        finally:
+            pcscd.start()
+        back = events.wait_for(
+            ReaderAdded, EVENT_TIMEOUT, predicate=lambda e: e.reader == ready.reader)  # type: ignore[union-attr]
+        assert back == added
+        assert reader_events.wait_for(ReaderReady, EVENT_TIMEOUT) == ready
+    finally:
+        reader.stop()
