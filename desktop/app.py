@@ -1,8 +1,9 @@
 """The composition root: builds the register from its settings and wires it together.
 
 Qt-free, so tests can run a whole register (store, sync, staff, reader, scanner, printer,
-counter flow) without a window. With no HQ configured the embedded HQ starts with the
-demo data, and the register gets the demo staff (`desktop.flows.signin.DEMO_STAFF`).
+counter flow, POS link) without a window. With no HQ configured the embedded HQ starts
+with the demo data, and the register gets the demo staff (`desktop.flows.signin.DEMO_STAFF`).
+The POS link (docs/pos-link.md) runs when `poslink.port` or `poslink.drop_dir` is set.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from desktop.embedded_hq import EmbeddedHQ
 from desktop.flows.counter import CounterFlow
 from desktop.flows.identify import Identifier
 from desktop.flows.signin import StaffSession, seed_demo_staff
+from desktop.poslink import PosLink, PosLinkConfig, register_receipt_finder
+from desktop.poslink.filedrop import MAX_INTERVAL_S, MIN_INTERVAL_S
 from desktop.printing import PrintQueue
 from desktop.settings import Settings, SettingsError
 from devices.cards import CardReader
@@ -49,6 +52,7 @@ class Register:
     session: StaffSession
     scanner: Scanner | None = None
     hq: EmbeddedHQ | None = None
+    poslink: PosLink | None = None
     _started: bool = field(default=False)
 
     @property
@@ -77,7 +81,25 @@ class Register:
             self.scanner.start(self._on_scan_event)
         self.sync.start(interval=float(self.settings.get("sync.interval_seconds")))
         self.backups.start()
+        self._start_poslink()
         self._started = True
+
+    def _start_poslink(self) -> None:
+        link = self.poslink
+        if link is None:
+            return
+        try:
+            link.start()
+        except (OSError, RuntimeError) as exc:
+            # Selling goes on without the link; the POS sees its calls refused.
+            log.error("POS link not started: %s", exc)
+            self.events.emit("counter_message",
+                             f"POS 連携を開始できません（ポート {link.config.port}: {exc}）。"
+                             "設定の poslink.port を確認してください", "error")
+        # A POS sale left waiting by the last run is still at the counter.
+        waiting = link.bridge.current()
+        if waiting is not None:
+            self.flow.pos_sale_waiting(waiting)
 
     def _on_scan_event(self, event: ScanEvent) -> None:
         # Serial scanners report on their own thread, through the same path as the wedge.
@@ -87,7 +109,7 @@ class Register:
             self.events.emit("counter_message", event.reason, "error")
 
     def _after_sale(self, sale: RecordedSale) -> None:
-        self.prints.print_receipt(sale.facts.op_id)
+        self.prints.print_receipt(sale.facts.op_id, sale.facts.receipt_no)
         self.sync.sync_now()
 
     def _after_sync(self, *_: object) -> None:
@@ -100,6 +122,9 @@ class Register:
                 self.scanner.stop()
             self.sync.stop()
             self.backups.stop()
+        if self.poslink is not None:
+            # The POS hears nothing more before the counter stops taking its sales.
+            self.poslink.stop()
         self.flow.close()
         self.session.close()
         self.prints.stop()
@@ -127,6 +152,21 @@ def _scanner(settings: Settings) -> Scanner | None:
         raise SettingsError(f"devices.scanner: {exc}") from exc
 
 
+def poslink_config(settings: Settings) -> PosLinkConfig | None:
+    """The POS link's settings, checked; None when the link is off."""
+    port = int(settings.get("poslink.port"))
+    drop_dir = str(settings.get("poslink.drop_dir")).strip()
+    interval = float(settings.get("poslink.drop_interval_seconds"))
+    if not 0 <= port <= 65535:
+        raise SettingsError(f"poslink.port: 0〜65535 で指定してください（{port}）")
+    if not MIN_INTERVAL_S <= interval <= MAX_INTERVAL_S:
+        raise SettingsError(f"poslink.drop_interval_seconds: {MIN_INTERVAL_S}〜{MAX_INTERVAL_S} "
+                            f"秒で指定してください（{interval}）")
+    if not port and not drop_dir:
+        return None
+    return PosLinkConfig(port=port, drop_dir=drop_dir, drop_interval_s=interval)
+
+
 def build_register(settings: Settings, *, events: EventBus | None = None) -> Register:
     """Build a register; with no HQ configured, start the embedded HQ with demo data."""
     events = events or EventBus()
@@ -142,6 +182,7 @@ def build_register(settings: Settings, *, events: EventBus | None = None) -> Reg
     elif not token:
         raise SettingsError("hq.token: HQ の URL を設定した場合はトークンも必要です")
     worker: StoreWorker | None = None
+    poslink: PosLink | None = None
     try:
         store = RegisterStore.open_checked(settings.home / "register.db")
         store.initialise(device_id, store_id)
@@ -169,12 +210,21 @@ def build_register(settings: Settings, *, events: EventBus | None = None) -> Reg
             printer.on_printed = lambda png: events.emit("receipt_image", png)
         prints = PrintQueue(printer, store, worker, events)
         identifier = Identifier(store, skew_seconds=int(settings.get("tokens.skew_seconds")))
+        link_config = poslink_config(settings)
+        if link_config is not None:
+            # Opened (and reconciled with the register's receipts) before the flow, so a
+            # sale committed just before a crash already reads "confirmed" to the POS.
+            poslink = PosLink(settings.home, events, link_config,
+                              register_receipt_finder(store.path))
         flow = CounterFlow(store, worker, events, tz=tz,
                            store_name=settings.get("register.store_name"),
                            session=session, identifier=identifier, holds=sync,
                            online=lambda: sync.online,
-                           hold_ttl=int(settings.get("redeem.hold_ttl_seconds")))
+                           hold_ttl=int(settings.get("redeem.hold_ttl_seconds")),
+                           pos=poslink.bridge if poslink is not None else None)
     except Exception:
+        if poslink is not None:
+            poslink.stop()
         if worker is not None:
             worker.shutdown()
         if hq is not None:
@@ -182,4 +232,5 @@ def build_register(settings: Settings, *, events: EventBus | None = None) -> Reg
         raise
     return Register(settings=settings, events=events, store=store, worker=worker, sync=sync,
                     reader=reader, printer=printer, prints=prints, flow=flow,
-                    backups=backups, staff=staff, session=session, scanner=scanner, hq=hq)
+                    backups=backups, staff=staff, session=session, scanner=scanner, hq=hq,
+                    poslink=poslink)

@@ -144,6 +144,10 @@ def _provision_headless(args: argparse.Namespace, home: Path) -> int:
 def _import_core_before_qt() -> None:
     """Load the Qt-free core first: once PySide6 is loaded, its import hook inspects every
     module imported after it, which made the same start-up a third slower (bench_startup)."""
+    # httpx imports its command-line tool (click, rich, pygments: a third of a second at
+    # start-up) whenever those happen to be installed; the register never runs it, and
+    # httpx falls back to a stub when the import fails.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     import desktop.app  # noqa: F401
     import desktop.provisioning  # noqa: F401
 

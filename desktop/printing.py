@@ -21,6 +21,9 @@ Events (on the bus, from the queue's thread): `receipt_printed(op_id)`,
 `print_failed(op_id, reason)` whenever a job ends unprinted or the queue stops for the
 cashier, `print_retrying(op_id, reason, attempt)` before a pause, `print_waiting(op_id,
 reason)` when the queue waits for `retry()`. Reasons are Japanese, for the cashier.
+`print_status(PrintStatus)` follows every change of what the counter shows about the
+printer (jobs queued, waiting, retrying, receipts left unprinted); `status()` gives the
+same snapshot from memory, without touching the database.
 """
 
 from __future__ import annotations
@@ -83,9 +86,28 @@ class UnprintedReceipt:
 
 
 @dataclass(frozen=True)
+class PrintStatus:
+    """What the counter shows about printing, as of one moment."""
+
+    queued: int = 0  # jobs waiting or printing
+    waiting: str | None = None  # why the queue waits for `retry()` (paper, cover, fault)
+    retrying: str | None = None  # the reason a job is being tried again
+    attempt: int = 0  # of the job being retried
+    unprinted: tuple[str, ...] = ()  # receipt numbers left unprinted, oldest first
+    unprinted_count: int = 0  # may exceed the numbers known
+    last_error: str | None = None  # why the latest job ended unprinted
+    last_receipt: str | None = None  # receipt number of the latest receipt asked for
+
+    @property
+    def trouble(self) -> bool:
+        return bool(self.waiting or self.retrying or self.unprinted_count)
+
+
+@dataclass(frozen=True)
 class _Job:
     op_id: str
     reprint_at: datetime | None = None  # set: print a 再発行 copy made at this time
+    again: bool = False  # asked for again by the cashier (`reprint_last`)
 
 
 class PrintQueue:
@@ -108,14 +130,49 @@ class PrintQueue:
         self._nudged = False
         self._busy = False  # the head job is printing (or pausing between its tries)
         self._stopping = False
+        # What the counter shows, kept in memory: receipt numbers by op id as they become
+        # known, receipts left unprinted (op id → number, "" until known), the latest op
+        # asked for and the state of the job being retried.
+        self._numbers: dict[str, str] = {}
+        self._unprinted: dict[str, str] = {}
+        self._last_op: str | None = None
+        self._retrying: tuple[str, int] | None = None
+        self._last_error: str | None = None
         self._thread = threading.Thread(target=self._run, name="tamaru-print", daemon=True)
         self._thread.start()
 
     # -- the API (any thread, never blocks on the printer) -----------------------------
 
-    def print_receipt(self, op_id: str) -> None:
+    def print_receipt(self, op_id: str, receipt_no: str | None = None) -> None:
         """Print a committed op's receipt (again, if it failed before)."""
+        with self._cond:
+            self._last_op = op_id
+            if receipt_no:
+                self._numbers[op_id] = receipt_no
         self._enqueue(_Job(op_id))
+
+    def reprint_last(self) -> bool:
+        """The latest receipt again: the original if it never came out, else a 再発行
+        copy. False when nothing was printed since the start."""
+        with self._cond:
+            op_id = self._last_op
+        if op_id is None:
+            return False
+        self._enqueue(_Job(op_id, again=True))
+        return True
+
+    def print_unprinted(self) -> int:
+        """Queue every receipt left unprinted (failed, set aside, left by a crash)."""
+        with self._cond:
+            op_ids = list(self._unprinted)
+        for op_id in op_ids:
+            self._enqueue(_Job(op_id))
+        return len(op_ids)
+
+    def status(self) -> PrintStatus:
+        """What the counter shows, from memory (any thread, never blocks on I/O)."""
+        with self._cond:
+            return self._snapshot()
 
     def reprint(self, receipt_no: str) -> str | None:
         """Print a 再発行 copy of any stored receipt; the op id, or None for an unknown
@@ -134,17 +191,23 @@ class PrintQueue:
             self._waiting = None
             self._nudged = True
             self._cond.notify_all()
+        self._changed()
 
     def set_aside(self) -> list[str]:
         """Drop every queued job (they stay listed in `pending()` to print later) and stop
         waiting; returns their op ids. A job printing right now is not interrupted."""
         with self._cond:
             keep = 1 if self._busy else 0
-            dropped = [job.op_id for job in list(self._jobs)[keep:]]
-            for _ in dropped:
+            jobs = list(self._jobs)[keep:]
+            for _ in jobs:
                 self._jobs.pop()
+            dropped = [job.op_id for job in jobs]
+            for job in jobs:
+                if job.reprint_at is None and not job.again:  # a copy is simply not printed
+                    self._unprinted.setdefault(job.op_id, self._numbers.get(job.op_id, ""))
             self._waiting = None
             self._cond.notify_all()
+        self._changed()
         return dropped
 
     @property
@@ -182,6 +245,25 @@ class PrintQueue:
                 return  # already on its way: a double click must not print it twice
             self._jobs.append(job)
             self._cond.notify_all()
+        self._changed()
+
+    def _snapshot(self) -> PrintStatus:
+        queued = {job.op_id for job in self._jobs}
+        left = [(op_id, self._numbers.get(op_id) or number)
+                for op_id, number in self._unprinted.items() if op_id not in queued]
+        retrying = self._retrying
+        return PrintStatus(
+            queued=len(self._jobs), waiting=self._waiting,
+            retrying=retrying[0] if retrying else None,
+            attempt=retrying[1] if retrying else 0,
+            unprinted=tuple(number for _, number in left if number),
+            unprinted_count=len(left), last_error=self._last_error,
+            last_receipt=self._numbers.get(self._last_op or "") or None)
+
+    def _changed(self) -> None:
+        with self._cond:
+            status = self._snapshot()
+        self.events.emit("print_status", status)
 
     def _run(self) -> None:
         try:
@@ -201,8 +283,10 @@ class PrintQueue:
             finally:
                 with self._cond:
                     self._busy = False
+                    self._retrying = None
                     if done and self._jobs and self._jobs[0] is job:
                         self._jobs.popleft()
+                self._changed()
 
     def _resume(self) -> None:
         """Queue what a crash left unprinted, if it is recent enough to still matter."""
@@ -211,18 +295,24 @@ class PrintQueue:
             state = self.store.print_state(op_id)
             model = self.store.receipt(op_id) or {}
             issued = _parse_time(model.get("issued_at"))
+            with self._cond:
+                self._numbers.setdefault(op_id, stored_receipt_no(model))
             if state is not None and state[0] == "pending" and issued is not None \
                     and now - issued <= self.resume_within:
                 self._enqueue(_Job(op_id))
+            elif state is not None:
+                with self._cond:
+                    self._unprinted.setdefault(op_id, self._numbers[op_id])
+        self._changed()
 
     def _print(self, job: _Job) -> bool:
         """One job, with its retries. False: it stays at the head (the queue waits for
         `retry()`, or is stopping)."""
         try:
-            receipt = self._load(job)
+            receipt, copy = self._load(job)
         except (ValueError, TypeError, KeyError) as exc:
             log.error("receipt of %s unreadable: %s", job.op_id, exc)
-            self._failed(job, REASON_UNREADABLE)
+            self._failed(job, REASON_UNREADABLE, copy=False)
             return True
         attempt = 0
         while True:
@@ -233,40 +323,52 @@ class PrintQueue:
                 reason = exc.reason
                 log.warning("print of %s failed (try %d): %s", job.op_id, attempt, exc)
                 if reason in ATTENTION_REASONS:
-                    self._mark(job, "failed", reason)
+                    self._mark(job, "failed", reason, copy=copy)
                     # Waiting before announcing it: a retry() answering the event must
                     # find the queue waiting, or it would be lost.
                     with self._cond:
                         self._waiting = reason
+                        self._retrying = None
+                        self._last_error = reason
                     self.events.emit("print_failed", job.op_id, reason)
                     self.events.emit("print_waiting", job.op_id, reason)
+                    self._changed()
                     return False
                 if reason in TRANSIENT_REASONS and attempt <= len(self.retry_delays):
+                    with self._cond:
+                        self._retrying = (reason, attempt)
                     self.events.emit("print_retrying", job.op_id, reason, attempt)
+                    self._changed()
                     if self._pause(self.retry_delays[attempt - 1]):
                         return False
                     continue
-                self._failed(job, reason)
+                self._failed(job, reason, copy=copy)
                 return True
             except Exception:
                 log.exception("printer crashed on %s", job.op_id)
-                self._failed(job, REASON_UNKNOWN)
+                self._failed(job, REASON_UNKNOWN, copy=copy)
                 return True
-            self._mark(job, "printed")
+            self._mark(job, "printed", copy=copy)
+            with self._cond:
+                self._unprinted.pop(job.op_id, None)
+                self._last_error = None
             self.events.emit("receipt_printed", job.op_id)
             return True
 
-    def _load(self, job: _Job) -> Receipt:
+    def _load(self, job: _Job) -> tuple[Receipt, bool]:
+        """The receipt to print, and whether it is a 再発行 copy."""
         model = self.store.receipt(job.op_id)
         if model is None:
             raise KeyError(f"no receipt stored for op {job.op_id}")
+        with self._cond:
+            self._numbers.setdefault(job.op_id, stored_receipt_no(model))
         if job.reprint_at is not None:
-            return build_reprint(model, reprinted_at=job.reprint_at, tz=self.tz)
+            return build_reprint(model, reprinted_at=job.reprint_at, tz=self.tz), True
         state = self.store.print_state(job.op_id)
         if state is not None and state[0] == "printed":
             # The member has the original: a second one must say it is a copy.
-            return build_reprint(model, reprinted_at=self.clock(), tz=self.tz)
-        return receipt_from_dict(model)
+            return build_reprint(model, reprinted_at=self.clock(), tz=self.tz), True
+        return receipt_from_dict(model), False
 
     def _pause(self, seconds: float) -> bool:
         """Wait between tries; True when the queue is stopping. `retry()` cuts it short."""
@@ -275,14 +377,19 @@ class PrintQueue:
             self._cond.wait_for(lambda: self._stopping or self._nudged, timeout=seconds)
             return self._stopping
 
-    def _failed(self, job: _Job, reason: str) -> None:
-        self._mark(job, "failed", reason)
+    def _failed(self, job: _Job, reason: str, *, copy: bool) -> None:
+        self._mark(job, "failed", reason, copy=copy)
+        with self._cond:
+            self._last_error = reason
+            if not copy:
+                self._unprinted.setdefault(job.op_id, self._numbers.get(job.op_id, ""))
         self.events.emit("print_failed", job.op_id, reason)
 
-    def _mark(self, job: _Job, state: str, error: str | None = None) -> None:
+    def _mark(self, job: _Job, state: str, error: str | None = None, *,
+              copy: bool = False) -> None:
         try:
-            if job.reprint_at is not None:
-                # A reprint that fails does not make a receipt the member already has
+            if copy:
+                # A copy that fails does not make a receipt the member already has
                 # "unprinted"; one that succeeds gives them one if they had none.
                 current = self.store.print_state(job.op_id)
                 if current is not None and current[0] == "printed":

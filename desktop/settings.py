@@ -52,6 +52,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sync.interval_seconds", int, 15, "定期同期の間隔（秒）"),
     Setting("backup.interval_seconds", int, 3600, "レジデータベースのバックアップ間隔（秒）"),
     Setting("backup.keep", int, 24, "残すバックアップの数"),
+    Setting("poslink.port", int, 0,
+            "POS 連携の HTTP API のポート（127.0.0.1 のみ、例 8473）。0 なら使わない"),
+    Setting("poslink.drop_dir", str, "",
+            "POS 連携のファイル受け渡しフォルダ。空なら使わない"),
+    Setting("poslink.drop_interval_seconds", float, 1.0,
+            "受け渡しフォルダを確認する間隔（秒、0.1〜10）"),
 )
 _BY_KEY = {s.key: s for s in SETTINGS}
 
@@ -99,6 +105,8 @@ class Settings:
         setting = _BY_KEY.get(key)
         if setting is None:
             raise SettingsError(f"不明な設定です: {key}")
+        if setting.type is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)  # TOML writes 1 for one second
         if isinstance(value, bool) or not isinstance(value, setting.type):
             raise SettingsError(f"{key}: {setting.type.__name__} で指定してください（{value!r}）")
         self._values[key] = value
@@ -108,7 +116,7 @@ class Settings:
         sections: dict[str, list[str]] = {}
         for key, value in sorted(self._values.items()):
             section, name = key.split(".", 1)
-            rendered = str(value) if isinstance(value, int) else _toml_str(value)
+            rendered = str(value) if isinstance(value, int | float) else _toml_str(value)
             sections.setdefault(section, []).append(f"{name} = {rendered}")
         text = "\n\n".join(f"[{sec}]\n" + "\n".join(lines) for sec, lines in sections.items())
         path = self.home / "config.toml"

@@ -1,9 +1,11 @@
 """The application shell: status bar, error banner, the screens, the function-key bar.
 
 The window applies the language setting, the style sheet and the wedge-scanner filter,
-builds the screens listed in `desktop.screens.registry`, and gates them behind the
-sign-in screen. Function keys (a data table in the registry) switch screens; F12 signs
-out. Scans go to the shown screen first and otherwise identify a member at the counter.
+builds the screens' services (`desktop.services`, before the register starts) and the
+screens listed in `desktop.screens.registry`, and gates them behind the sign-in screen.
+Function keys (a data table in the registry) switch screens; a manager-only screen asks
+a cashier for a manager's code and PIN first; F12 signs out. Scans and card taps go to
+the shown screen first and otherwise identify a member at the counter.
 """
 
 from __future__ import annotations
@@ -24,17 +26,21 @@ from PySide6.QtWidgets import (
 from desktop import i18n
 from desktop.app import Register
 from desktop.bridge import QtBridge
+from desktop.flows.signin import Approval
 from desktop.scanning import WedgeFilter
 from desktop.screens.approval import ask_manager
 from desktop.screens.base import Screen, ShellContext
 from desktop.screens.registry import FUNCTION_KEYS, SCREENS, SIGN_OUT, key_name
 from desktop.screens.signin import SignInScreen
 from desktop.screens.statusbar import Banner, StatusBar, fkey_bar
+from desktop.services import build_services
 from resources import RESOURCES
 from sync.staff import StaffView
 
 STYLE = RESOURCES / "styles" / "tamaru.qss"
 REFRESH_MS = 5000
+SYNC_POLL_MS = 250  # how often "sync now" looks whether its round has ended
+SYNC_WAIT_MS = 30_000  # after this the button is given back whatever happened
 
 
 class MainWindow(QMainWindow):
@@ -47,13 +53,16 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Tamaru")
         self.setStyleSheet(STYLE.read_text(encoding="utf-8"))
         self.resize(1280, 800)
-        ctx = ShellContext(register, bridge, self.show_screen, self.show_error, self.sign_out)
+        # Built before the register starts: the card router must be the reader it starts.
+        self.services = build_services(register)
+        ctx = ShellContext(register, bridge, self.show_screen, self.show_error, self.sign_out,
+                           self.services, refresh_status=self.refresh)
 
         s = register.settings
         self.status = StatusBar(
             store_line=self.tr("{store}　レジ {device}").format(
                 store=s.get("register.store_name"), device=s.get("register.device_id")),
-            sync_now=register.sync.sync_now, change_staff=self.change_staff,
+            sync_now=self.sync_now, change_staff=self.change_staff,
             sign_out=self.sign_out)
         self.banner = Banner()
         self.stack = QStackedWidget()
@@ -110,6 +119,13 @@ class MainWindow(QMainWindow):
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh)
         self._timer.start(REFRESH_MS)
+        self._sync_poll = QTimer(self)
+        self._sync_poll.setInterval(SYNC_POLL_MS)
+        self._sync_poll.timeout.connect(self._sync_round_ended)
+        self._sync_mark: tuple[int, float | None] = (0, None)
+        self._sync_waited = 0
+        if register.store.pull_cursor() == 0:
+            self.status.show_first_sync()  # nothing from HQ yet: the first pull is coming
         self.refresh()
         self.staff_changed(register.session.current)
 
@@ -120,19 +136,24 @@ class MainWindow(QMainWindow):
         assert isinstance(widget, Screen)
         return widget
 
-    def show_screen(self, screen_id: str) -> None:
+    def show_screen(self, screen_id: str) -> bool:
+        """Show a screen; False when the one shown cannot be left now."""
         target = self.signin if screen_id == SignInScreen.screen_id else self.screens.get(
             screen_id)
         if target is None:
-            return
-        if target is not self.current() and not self.current().can_leave():
-            self.show_error(self.tr("記録が終わるまでお待ちください"), "")
-            return
+            return False
+        current = self.current()
+        if target is not current:
+            if not current.can_leave():
+                self.show_error(self.tr("記録が終わるまでお待ちください"), "")
+                return False
+            current.deactivated()
         self.wedge.reset()
         self.stack.setCurrentWidget(target)
-        for sid, button in self.fkey_buttons.items():
-            button.setChecked(sid == screen_id)
+        self.services.route_cards(target.card_handler())
+        self._check_fkeys()
         target.activated()
+        return True
 
     def function_key(self, target: str) -> None:
         staff = self.register.session.current
@@ -144,14 +165,31 @@ class MainWindow(QMainWindow):
         screen = self.screens.get(target)
         if screen is None:
             return
-        if screen.manager_only and not staff.is_manager and ask_manager(
+        if screen is self.current():
+            self._check_fkeys()  # a second press keeps it shown
+            return
+        approval: Approval | None = None
+        if screen.manager_only and not staff.is_manager:
+            approval = ask_manager(
                 self.register.session, action=f"open:{target}", parent=self,
                 reason=self.tr("「{title}」は店長の承認が必要です").format(
-                    title=screen.display_title())) is None:
-            return
-        self.show_screen(target)
+                    title=screen.display_title()))
+            if approval is None:
+                self._check_fkeys()
+                return
+        if not self.show_screen(target):
+            self._check_fkeys()
+        elif approval is not None:
+            screen.approved(approval)
+
+    def _check_fkeys(self) -> None:
+        """The function-key bar shows the screen that is shown (a click toggles a key)."""
+        shown = self.current().screen_id
+        for sid, button in self.fkey_buttons.items():
+            button.setChecked(sid == shown)
 
     def staff_changed(self, staff: StaffView | None) -> None:
+        self.services.set_staff(staff)
         self.status.set_staff(staff)
         self.fkeys.setEnabled(staff is not None)
         if staff is None:
@@ -193,6 +231,27 @@ class MainWindow(QMainWindow):
 
     def synced(self) -> None:
         self.status.hide_progress()
+        self.refresh()
+
+    def sync_now(self) -> None:
+        """"今すぐ同期": wake the sync thread and show it working until its round ends."""
+        sync = self.register.sync
+        self._sync_mark = (sync.failures, sync.last_sync_at)
+        self._sync_waited = 0
+        self.status.set_syncing(True)
+        self._sync_poll.start()
+        sync.sync_now()
+
+    def _sync_round_ended(self) -> None:
+        # A round ends in a new last-sync time or one more failure; offline, a failure
+        # announces nothing (the state did not change), so the poll watches for both.
+        sync = self.register.sync
+        self._sync_waited += SYNC_POLL_MS
+        if (sync.failures, sync.last_sync_at) == self._sync_mark and \
+                self._sync_waited < SYNC_WAIT_MS:
+            return
+        self._sync_poll.stop()
+        self.status.set_syncing(False)
         self.refresh()
 
     def push_progress(self, sent: int, counts: object) -> None:
@@ -240,6 +299,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
         # The register is stopped after the window closes: nothing here may touch it again.
         self._timer.stop()
+        self._sync_poll.stop()
+        self.services.close()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.wedge)

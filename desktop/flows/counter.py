@@ -5,6 +5,15 @@ lines and the points to use) → holding (an online redemption asks HQ for a hol
 recording (the store thread commits the sale) → done (committed; the receipt prints) →
 idle again on "next customer", or member on the next tap.
 
+The receipt is built inside the sale's commit with what it needs to say: the staff
+signed in, the program (rank, footer, campaign names) and, when HQ could not be reached
+(offline, or a hold that timed out), the provisional mark.
+
+With the POS link (`desktop.poslink`), a POS sale waiting at the counter fills the basket
+(`pos_sale_shown(PosSale)`); confirming records it through the link's receipt builder, so
+the POS's answer is stamped in the same commit, and cancelling refuses it, so the POS
+hears why (`pos_sale_cleared(sale_id, state)` when it leaves the counter).
+
 Redemption follows DESIGN §3: online, the points are first held at HQ and the sale names
 the hold; when HQ cannot be asked (timeout, outage) the offline policy decides — up to
 `loyalty.ledger.offline_allowance(last HQ balance, local pending redemptions, cap)`. A
@@ -20,10 +29,10 @@ import threading
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from desktop.flows.basket import (
@@ -45,6 +54,7 @@ from desktop.flows.messages import (
     NOT_RECORDED,
     OFFLINE_TOO_MANY,
     OFFLINE_USED,
+    QT_TRANSLATE_NOOP,
     REDEEM_POINTS,
     SIGN_IN_FIRST,
     TOUCH_CARD,
@@ -60,10 +70,31 @@ from loyalty.quote import Quote, QuoteError, quote
 from sync.client import HoldRefused, SyncError
 from sync.events import EventBus
 from sync.protocol import DEFAULT_HOLD_TTL_S, HoldState, SaleLine
-from sync.store import MemberView, RecordedSale, RegisterStore, SaleFacts, StoreError
+from sync.store import (
+    MemberView,
+    ReceiptBuilder,
+    RecordedSale,
+    RegisterStore,
+    SaleFacts,
+    StoreError,
+)
 from sync.worker import StoreWorker
 
+if TYPE_CHECKING:
+    from desktop.poslink.counter_adapter import PosSale
+
 log = logging.getLogger(__name__)
+
+# What the cashier is told about the POS's sale (the "core" context, like messages.py).
+POS_AMOUNT_DIFFERS = QT_TRANSLATE_NOOP(
+    "core", "POS の金額（{pos}）と明細の合計（{basket}）が違います。POS から送り直してください")
+POS_CANCELLED = QT_TRANSLATE_NOOP(
+    "core", "POS の取引（{amount}）を取り消しました。POS には「レジで取り消されました」と伝わります")
+POS_NO_MEMBER = QT_TRANSLATE_NOOP(
+    "core", "POS に「会員なしでお会計」と伝えました（{amount}）。POS でそのままお会計してください")
+POS_WITHDRAWN = QT_TRANSLATE_NOOP("core", "POS が取引（{amount}）を取り消しました")
+POS_NOT_REFUSED = QT_TRANSLATE_NOOP(
+    "core", "POS の取引を取り消せませんでした。もう一度「取消」を押してください")
 
 
 class CounterState(Enum):
@@ -83,11 +114,43 @@ class HoldService(Protocol):
     def void_hold(self, hold_id: str) -> HoldState: ...
 
 
+class PosDesk(Protocol):
+    """The POS link as the counter uses it (`desktop.poslink.PosCounterBridge`)."""
+
+    def current(self) -> PosSale | None: ...
+
+    def receipt_builder(self, build: ReceiptBuilder, sale_id: str | None = None
+                        ) -> ReceiptBuilder: ...
+
+    def recording_failed(self) -> None: ...
+
+    def refuse(self, sale_id: str, reason: str = "cancelled_at_counter",
+               message: str | None = None) -> None: ...
+
+
 @dataclass(frozen=True)
 class PendingHold:
     hold_id: str
     member_id: str
     points: int
+
+
+@dataclass(frozen=True)
+class _Sale:
+    """A confirmed sale on its way to the store: what the record and its receipt need."""
+
+    member: MemberView
+    program: Program | None
+    basket: list[Line]
+    quote: Quote
+    lines: list[SaleLine] | None
+    staff_id: str | None
+    staff_name: str | None
+    pos_sale_id: str | None  # the POS sale this settles, through the POS link
+
+
+def _yen(amount: int) -> str:
+    return f"￥{amount:,}"
 
 
 class CounterFlow:
@@ -105,6 +168,7 @@ class CounterFlow:
         holds: HoldService | None = None,
         online: Callable[[], bool | None] = lambda: None,
         hold_ttl: int = DEFAULT_HOLD_TTL_S,
+        pos: PosDesk | None = None,
     ) -> None:
         self.store = store
         self.worker = worker
@@ -117,6 +181,7 @@ class CounterFlow:
         self.holds = holds
         self.online = online
         self.hold_ttl = hold_ttl
+        self.pos = pos
         identity = store.identity()
         self.store_id = identity[1] if identity else None
         self._lock = threading.Lock()
@@ -125,14 +190,21 @@ class CounterFlow:
         self.member: MemberView | None = None
         self.program: Program | None = None
         self.last_sale: RecordedSale | None = None
+        self.pos_sale: PosSale | None = None  # the POS sale waiting at the counter
         self._lines: list[Line] = []
         self._hold: PendingHold | None = None
         # Set when HQ could not be reached for a hold; the next successful sync clears it.
         self._unreachable = False
         events.subscribe("synced", self._on_synced)
+        if pos is not None:
+            events.subscribe("pos_sale_waiting", self.pos_sale_waiting)
+            events.subscribe("pos_sale_closed", self.pos_sale_closed)
 
     def close(self) -> None:
         self.events.unsubscribe("synced", self._on_synced)
+        if self.pos is not None:
+            self.events.unsubscribe("pos_sale_waiting", self.pos_sale_waiting)
+            self.events.unsubscribe("pos_sale_closed", self.pos_sale_closed)
         self._hold_pool.shutdown(wait=True)
 
     def _on_synced(self, *_: object) -> None:
@@ -142,6 +214,12 @@ class CounterFlow:
     def offline(self) -> bool:
         """True while redemptions follow the offline policy (no HQ to hold points)."""
         return self.holds is None or self.online() is False or self._unreachable
+
+    @property
+    def provisional(self) -> bool:
+        """True while HQ cannot be reached: a receipt printed now says its points are
+        provisional (HQ confirms them when the queue is sent)."""
+        return self.online() is False or self._unreachable
 
     @property
     def lines(self) -> tuple[Line, ...]:
@@ -204,7 +282,9 @@ class CounterFlow:
             if stale is not None:
                 self._hold = None
             if self.state is not CounterState.MEMBER:
-                self._lines = []  # a new customer; a member switch keeps the basket
+                # A new customer: the POS's basket when one waits, else an empty one. A
+                # member switch keeps the basket.
+                self._lines = list(self.pos_sale.basket) if self.pos_sale else []
             self.member, self.program = outcome.member, program
             self.state = CounterState.MEMBER
         if stale is not None:
@@ -285,11 +365,11 @@ class CounterFlow:
                     CounterState.HOLDING, CounterState.RECORDING) else Message(TOUCH_CARD)
                 self.events.emit("counter_message", message, "error")
                 return
-            staff_id = self.session.staff_id if self.session is not None else None
-            if self.session is not None and staff_id is None:
+            staff = self.session.current if self.session is not None else None
+            if self.session is not None and staff is None:
                 self.events.emit("counter_message", Message(SIGN_IN_FIRST), "error")
                 return
-            member, program = self.member, self.program
+            member, program, pos = self.member, self.program, self.pos_sale
             try:
                 basket = with_amount(self._lines, amount_text)
                 redeem = parse_int(redeem_text, REDEEM_POINTS)
@@ -298,21 +378,29 @@ class CounterFlow:
             except QuoteError as exc:
                 self.events.emit("counter_message", exc.args[0], "error")
                 return
-            lines_sent = sale_lines(basket) if self._lines else None
+            if pos is not None and q.amount_yen != pos.amount_yen:
+                # The POS's total is what the customer pays: settle it as sent, or not at all.
+                self.events.emit("counter_message", Message(
+                    POS_AMOUNT_DIFFERS, pos=_yen(pos.amount_yen), basket=_yen(q.amount_yen)),
+                    "error")
+                return
+            sale = _Sale(member, program, basket, q,
+                         sale_lines(basket) if self._lines else None,
+                         staff.staff_id if staff is not None else None,
+                         staff.display_name if staff is not None else None,
+                         pos.sale_id if pos is not None else None)
             online_hold = redeem > 0 and not offline
             self.state = CounterState.HOLDING if online_hold else CounterState.RECORDING
         if online_hold:
             self.events.emit("counter_busy", Message(HOLDING))
-            self._hold_pool.submit(self._hold_then_record, member, program, basket, q,
-                                   lines_sent, staff_id)
+            self._hold_pool.submit(self._hold_then_record, sale)
         else:
-            self._submit_record(member, program, q, lines_sent, staff_id, None, None)
+            self._submit_record(sale, None, None)
 
-    def _hold_then_record(self, member: MemberView, program: Program | None,
-                          basket: list[Line], q: Quote, lines_sent: list[SaleLine] | None,
-                          staff_id: str | None) -> None:
+    def _hold_then_record(self, sale: _Sale) -> None:
         """Hold pool thread: take (or reuse) the hold, then hand the sale to the store."""
         assert self.holds is not None
+        member, q = sale.member, sale.quote
         with self._lock:
             hold, stale = self._hold, None
             if hold is not None and (hold.member_id, hold.points) != (member.member_id,
@@ -328,7 +416,7 @@ class CounterFlow:
             except HoldRefused as exc:
                 if exc.status == 404:
                     # HQ does not know the member yet (enrolled here, still queued).
-                    self._offline_fallback(member, program, basket, q, lines_sent, staff_id)
+                    self._offline_fallback(sale)
                 else:
                     self._back_to_member(_refusal_message(exc))
                 return
@@ -336,7 +424,7 @@ class CounterFlow:
                 # The request may have reached HQ with the answer lost: let the hold go.
                 self._void_at_hq(hold_id)
                 self._unreachable = True
-                self._offline_fallback(member, program, basket, q, lines_sent, staff_id)
+                self._offline_fallback(sale)
                 return
             except Exception:
                 log.exception("hold request failed")
@@ -355,13 +443,13 @@ class CounterFlow:
                 self._hold = hold
         with self._lock:
             self.state = CounterState.RECORDING
-        self._submit_record(member, program, q, lines_sent, staff_id, hold.hold_id, None)
+        self._submit_record(sale, hold.hold_id, None)
 
-    def _offline_fallback(self, member: MemberView, program: Program | None,
-                          basket: list[Line], q: Quote, lines_sent: list[SaleLine] | None,
-                          staff_id: str | None) -> None:
+    def _offline_fallback(self, sale: _Sale) -> None:
+        member, program = sale.member, sale.program
         try:
-            offline_q = self._quote_for(member, program, basket, q.redeem_points, offline=True)
+            offline_q = self._quote_for(member, program, sale.basket, sale.quote.redeem_points,
+                                        offline=True)
         except QuoteError:
             allowance = 0 if program is None else offline_allowance(
                 member.hq_balance, self.store.pending_redemptions(member.member_id),
@@ -371,35 +459,50 @@ class CounterFlow:
         allowance = offline_q.redeem_limit.max_points
         with self._lock:
             self.state = CounterState.RECORDING
-        self._submit_record(member, program, offline_q, lines_sent, staff_id, None,
-                            Message(OFFLINE_USED, allowance=allowance))
+        self._submit_record(replace(sale, quote=offline_q), None,
+                            Message(OFFLINE_USED, allowance=allowance), provisional=True)
 
     def _back_to_member(self, message: str) -> None:
         with self._lock:
             self.state = CounterState.MEMBER
         self.events.emit("counter_message", message, "error")
 
-    def _submit_record(self, member: MemberView, program: Program | None, q: Quote,
-                       lines_sent: list[SaleLine] | None, staff_id: str | None,
-                       hold_id: str | None, notice: Message | None) -> None:
-        future = self.worker.submit(self._record, member, program, q, lines_sent, staff_id,
-                                    hold_id)
-        future.add_done_callback(lambda f: self._recorded(f, notice))
+    def _submit_record(self, sale: _Sale, hold_id: str | None, notice: Message | None, *,
+                       provisional: bool | None = None) -> None:
+        if provisional is None:
+            provisional = self.provisional
+        future = self.worker.submit(self._record, sale, hold_id, provisional)
+        future.add_done_callback(lambda f: self._recorded(f, sale, notice))
 
-    def _record(self, member: MemberView, program: Program | None, q: Quote,
-                lines_sent: list[SaleLine] | None, staff_id: str | None,
-                hold_id: str | None) -> RecordedSale:
+    def _record(self, sale: _Sale, hold_id: str | None, provisional: bool) -> RecordedSale:
+        """Store thread: the sale, its receipt and (with the POS link) the POS's answer,
+        in one commit."""
+        program = sale.program
         footer = program.receipt_footer if program is not None else ""
 
         def build(facts: SaleFacts) -> dict[str, object]:
-            return receipt_to_dict(build_sale_receipt(facts, store_name=self.store_name,
-                                                      footer=footer, tz=self.tz))
+            return receipt_to_dict(build_sale_receipt(
+                facts, store_name=self.store_name, footer=footer, tz=self.tz,
+                offline=provisional, staff_name=sale.staff_name, program=program))
 
-        return self.store.record_sale(member.member_id, q, staff_id=staff_id,
-                                      local_time=self.clock(self.tz), build_receipt=build,
-                                      hold_id=hold_id, lines=lines_sent)
+        linked = sale.pos_sale_id is not None and self.pos is not None
+        builder: ReceiptBuilder = build
+        if linked:
+            assert self.pos is not None
+            builder = self.pos.receipt_builder(build, sale_id=sale.pos_sale_id)
+        try:
+            return self.store.record_sale(sale.member.member_id, sale.quote,
+                                          staff_id=sale.staff_id,
+                                          local_time=self.clock(self.tz), build_receipt=builder,
+                                          hold_id=hold_id, lines=sale.lines)
+        except BaseException:
+            if linked:
+                assert self.pos is not None
+                self.pos.recording_failed()  # the POS may cancel it again
+            raise
 
-    def _recorded(self, future: Future[RecordedSale], notice: Message | None) -> None:
+    def _recorded(self, future: Future[RecordedSale], pending: _Sale,
+                  notice: Message | None) -> None:
         error = future.exception()
         if error is not None:
             # A hold taken for this sale stays pending: confirming again reuses it, and
@@ -417,30 +520,112 @@ class CounterFlow:
             self._lines = []
             self._hold = None
         # Only now, after the commit, does the screen say done and the printer start.
+        # With the POS link, the bridge confirms the POS sale on this event.
         self.events.emit("sale_recorded", sale)
+        if pending.pos_sale_id is not None:
+            with self._lock:
+                stale = self.pos_sale is not None and \
+                    self.pos_sale.sale_id == pending.pos_sale_id
+                if stale:
+                    self.pos_sale = None
+            if stale:
+                # The link could not mark it confirmed (it said why); the sale stands.
+                self.events.emit("pos_sale_cleared", pending.pos_sale_id, "confirmed")
         if notice is not None:
             self.events.emit("counter_message", notice, "warning")
 
     # -- cancel -------------------------------------------------------------------------------
 
     def cancel(self) -> bool:
-        """Drop the sale on screen (or end a finished one); a pending hold is voided."""
+        """Drop the sale on screen (or end a finished one); a pending hold is voided.
+
+        A POS sale on screen is refused, so the POS hears that the counter cancelled it;
+        after a finished sale, "next customer" leaves a POS sale waiting for its member.
+        """
         with self._lock:
             if self.state in (CounterState.HOLDING, CounterState.RECORDING):
                 busy = True
             else:
                 busy = False
+                pos = self.pos_sale if self.state is not CounterState.DONE else None
                 hold, self._hold = self._hold, None
                 self.state = CounterState.IDLE
                 self.member = None
-                self._lines = []
+                if pos is not None:
+                    self.pos_sale = None
+                self._lines = list(self.pos_sale.basket) if self.pos_sale else []
         if busy:
             self.events.emit("counter_message", Message(BUSY), "info")
             return False
         if hold is not None:
             self._void(hold)
         self.events.emit("counter_reset")
+        if pos is not None:
+            self._refuse_pos(pos, "cancelled_at_counter", Message(
+                POS_CANCELLED, amount=_yen(pos.amount_yen)))
         return True
+
+    # -- the POS link -------------------------------------------------------------------------
+
+    def pos_sale_waiting(self, sale: PosSale) -> None:
+        """A POS sale reached the counter (the link's `pos_sale_waiting`): its basket is
+        the sale's, from now or from the next customer when one is being recorded."""
+        with self._lock:
+            self.pos_sale = sale
+            if self.state not in (CounterState.HOLDING, CounterState.RECORDING):
+                self._lines = list(sale.basket)
+        self.events.emit("pos_sale_shown", sale)
+
+    def pos_sale_closed(self, sale_id: str, state: str) -> None:
+        """The POS sale left the counter: confirmed, refused, or withdrawn by the POS."""
+        with self._lock:
+            pos = self.pos_sale
+            if pos is None or pos.sale_id != sale_id:
+                return
+            self.pos_sale = None
+            if state != "confirmed" and self.state not in (CounterState.HOLDING,
+                                                           CounterState.RECORDING):
+                self._lines = []
+        self.events.emit("pos_sale_cleared", sale_id, state)
+        if state == "cancelled":
+            self.events.emit("counter_message",
+                             Message(POS_WITHDRAWN, amount=_yen(pos.amount_yen)), "warning")
+
+    def pos_no_member(self) -> bool:
+        """The customer has no card: the POS settles the sale without points."""
+        with self._lock:
+            pos = self.pos_sale
+            if pos is None or self.state in (CounterState.HOLDING, CounterState.RECORDING):
+                return False
+            self.pos_sale = None
+            if self.state is not CounterState.DONE:
+                self.state, self.member = CounterState.IDLE, None
+            self._lines = []
+            hold, self._hold = self._hold, None
+        if hold is not None:
+            self._void(hold)
+        self.events.emit("counter_reset")
+        self._refuse_pos(pos, "no_member", Message(POS_NO_MEMBER, amount=_yen(pos.amount_yen)))
+        return True
+
+    def _refuse_pos(self, pos: PosSale, reason: str, done: Message) -> None:
+        """Tell the POS (off the caller's thread); the screen clears its banner now."""
+        self.events.emit("pos_sale_cleared", pos.sale_id, "refused")
+
+        def refuse() -> None:
+            assert self.pos is not None
+            try:
+                self.pos.refuse(pos.sale_id, reason)
+            except Exception:
+                log.exception("POS sale %s not refused", pos.sale_id)
+                waiting = self.pos.current()
+                if waiting is not None and waiting.sale_id == pos.sale_id:
+                    self.events.emit("counter_message", Message(POS_NOT_REFUSED), "error")
+                    self.pos_sale_waiting(waiting)  # still there: show it again
+                return
+            self.events.emit("counter_message", done, "info")
+
+        self._hold_pool.submit(refuse)
 
     def _void(self, hold: PendingHold) -> None:
         """Give a hold back at HQ and locally, off the caller's thread."""

@@ -186,6 +186,16 @@ class LookupFlow:
     def close(self) -> None:
         self._hq_thread.shutdown(wait=True, cancel_futures=True)
 
+    def forget(self) -> None:
+        """Drop the member shown (sign-out: nothing personal stays for the next person)."""
+        with self._lock:
+            self.detail, self.history, self._cursor, self._reissue = None, None, None, None
+
+    def cancel_reissue(self) -> None:
+        """Stop waiting for a reissue's new card (the screen was left)."""
+        with self._lock:
+            self._reissue = None
+
     def _message(self, text: str, level: str = "error") -> None:
         self.events.emit("lookup_message", text, level)
 

@@ -194,8 +194,13 @@ class SettingsOps:
         self._save(key, value)
 
     def _save(self, key: str, value: str | int) -> None:
+        # Written over what config.toml holds, not over the running settings: those may
+        # carry values given for this run only (the token from the secret store, a
+        # --reader on the command line) that must not end up in the file.
+        on_disk = Settings.load(self.settings.home)
+        on_disk.set(key, value)
+        on_disk.save()
         self.settings.set(key, value)
-        self.settings.save()
         self.events.emit("settings_saved", key, value)
 
     def request_provision(self) -> None:

@@ -56,18 +56,30 @@ class PosLink:
         return self.server.url if self.server is not None else None
 
     def start(self) -> None:
-        if self.config.port:
-            self.server = PosLinkServer(self.broker, lambda: self._token, port=self.config.port)
-            self.server.start()
-        if self.config.drop_dir:
+        """Start the HTTP API and the file drop. When one cannot start (the port is taken)
+        the other still runs, and the first problem is raised (OSError, RuntimeError)."""
+        problems: list[Exception] = []
+        if self.config.port and self.server is None:
+            server = PosLinkServer(self.broker, lambda: self._token, port=self.config.port)
+            try:
+                server.start()
+            except (OSError, RuntimeError) as exc:
+                problems.append(exc)
+            else:
+                self.server = server
+        if self.config.drop_dir and self.drop is None:
             self.drop = FileDrop(self.broker, Path(self.config.drop_dir),
                                  interval_s=self.config.drop_interval_s)
             self.drop.start()
+        if problems:
+            raise problems[0]
 
     def stop(self) -> None:
         if self.drop is not None:
             self.drop.stop()
+            self.drop = None
         if self.server is not None:
             self.server.stop()
+            self.server = None
         self.bridge.close()
         self.broker.close()

@@ -53,8 +53,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         (401, "Missing or wrong bearer token"),
         (403, "Not called from this PC (loopback only)"),
         (404, "No such sale or return"),
+        (400, "The body is not a JSON object (broken JSON, an array, nothing)"),
         (409, "Id reused with another body, counter busy, or a state that forbids this"),
-        (422, "Malformed body; `field` names the first bad field"),
+        (422, "A field is missing or wrong; `field` names the first bad field"),
     )
 }
 
@@ -158,6 +159,13 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+def _message(error: Any) -> str:
+    """pydantic's message, with the JSON parser's own words when the JSON is broken."""
+    message = str(error.get("msg", ""))
+    cause = (error.get("ctx") or {}).get("error")
+    return f"{message} ({cause})" if error.get("type") == "json_invalid" and cause else message
+
+
 def create_app(broker: PosBroker, token: str | Callable[[], str]) -> FastAPI:
     """The ASGI app. `token` may be a callable so a rotated token applies at once."""
     current_token: Callable[[], str] = token if callable(token) else (lambda: token)
@@ -192,10 +200,19 @@ def create_app(broker: PosBroker, token: str | Callable[[], str]) -> FastAPI:
         return JSONResponse(exc.body(), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"field": "body" if e.get("type") == "json_invalid" else _field(e.get("loc", ())),
-                   "message": str(e.get("msg", ""))} for e in exc.errors()]
+                   "message": _message(e)} for e in exc.errors()]
         first = errors[0] if errors else {"field": "body", "message": "invalid"}
+        if first["field"] == "body" and request.method == "POST":
+            # Not JSON at all, or not a JSON object: nothing to name but the body (400).
+            body = PosError(400, "malformed_body",
+                            f"本文を JSON のオブジェクトとして読めません: {first['message']}。"
+                            "Content-Type: application/json で、{…} の形で送ってください",
+                            f"The body is not a JSON object: {first['message']}. "
+                            "Send one {…} with Content-Type: application/json",
+                            field="body").body()
+            return JSONResponse({**body, "errors": errors}, status_code=400)
         body = PosError(422, "invalid_body",
                         f"{first['field']} が正しくありません: {first['message']}",
                         f"{first['field']}: {first['message']}", field=first["field"]).body()
@@ -302,6 +319,14 @@ class PosLinkServer:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def bound_address(self) -> tuple[str, int] | None:
+        """(address, port) the listening socket is bound to, while serving."""
+        if self._sock is None:
+            return None
+        host, port = self._sock.getsockname()[:2]
+        return str(host), int(port)
 
     def start(self, timeout: float = 10.0) -> None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

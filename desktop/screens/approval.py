@@ -97,4 +97,9 @@ def ask_manager(session: StaffSession, *, reason: str, action: str,
     """Show the dialog; the operation's result once a manager approved, else None."""
     dialog = ManagerApprovalDialog(session, reason=reason, action=action, operation=operation,
                                    parent=parent)
-    return dialog.result_value if dialog.exec() == QDialog.DialogCode.Accepted else None
+    accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    if parent is not None:
+        # Without a window manager (a counter PC in kiosk mode) nothing gives the focus
+        # back: the function keys would stay dead until someone clicks the window.
+        parent.window().activateWindow()
+    return dialog.result_value if accepted else None

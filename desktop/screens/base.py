@@ -1,24 +1,32 @@
 """What every screen is to the shell: a widget with an id, a title and a function key.
 
-A screen gets a `ShellContext` (the register, the Qt bridge, and the shell's own
-services: show another screen, show an error with what to do, ask a manager). It
-reacts to bridge signals and calls the register's typed operations; it never opens a
-database session or a device.
+A screen gets a `ShellContext` (the register, the Qt bridge, the flows built for the
+screens — `desktop.services` — and the shell's own services: show another screen, show
+an error with what to do, sign out). It reacts to bridge signals and calls the typed
+operations of its flow; it never opens a database session or a device.
+
+While a screen is shown, the shell sends it the scanner's codes (`handle_scan`) and the
+card reader's events (`card_handler`); what a screen does not take goes to the counter.
+A flow's own events reach the screen through an `EventRelay`, on the GUI thread.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QWidget
 
 from desktop.bridge import QtBridge
+from devices.cards import CardEvent
+from sync.events import EventBus
 
 if TYPE_CHECKING:
     from desktop.app import Register
+    from desktop.flows.signin import Approval
+    from desktop.services import Services
 
 
 @dataclass
@@ -29,6 +37,9 @@ class ShellContext:
     # (what happened, what to do) in the screen's language
     show_error: Callable[[str, str], None]
     sign_out: Callable[[], None]
+    services: Services
+    # Ask the shell to show the queue count again (after a screen recorded an op).
+    refresh_status: Callable[[], None] = field(default=lambda: None)
 
 
 class Screen(QWidget):
@@ -62,6 +73,42 @@ class Screen(QWidget):
         The default leaves it to the counter flow (member identification).
         """
         return False
+
+    def card_handler(self) -> Callable[[CardEvent], None] | None:
+        """Where card reader events go while this screen is shown (called on the reader's
+        thread: a flow's thread-safe method, never a widget's). None: to the counter."""
+        return None
+
+    def approved(self, approval: Approval) -> None:
+        """A manager approved opening this screen for the signed-in cashier."""
+
+    def deactivated(self) -> None:
+        """Another screen is about to be shown."""
+
+
+class EventRelay(QObject):
+    """Re-emits a flow's bus events as `fired(name, args)` on the GUI thread.
+
+    Flows announce from the store, reader or HQ thread; Qt queues the signal to the
+    owner's thread. The listeners are removed from the bus when the owner is destroyed.
+    """
+
+    fired = Signal(str, object)
+
+    def __init__(self, events: EventBus, names: tuple[str, ...], owner: QWidget) -> None:
+        super().__init__(owner)
+        listeners: list[tuple[str, Callable[..., None]]] = []
+        for name in names:
+            def listener(*args: Any, _name: str = name) -> None:
+                self.fired.emit(_name, args)
+            events.subscribe(name, listener)
+            listeners.append((name, listener))
+
+        def detach(*_: object) -> None:
+            for n, f in listeners:
+                events.unsubscribe(n, f)
+
+        owner.destroyed.connect(detach)
 
 
 def label(text: str = "", name: str = "", *, wrap: bool = True) -> QLabel:

@@ -4,6 +4,12 @@ The sale itself is `desktop.flows.counter.CounterFlow`; this screen draws its st
 passes on what the cashier types and taps, and shows the flow's events. Esc drops the
 sale on screen (voiding a points hold). A recorded sale cannot be undone here: that is a
 return, made on the returns screen.
+
+With the POS link on, a POS sale waiting for its member shows above the panels with its
+basket filled in; confirming settles it (the POS gets the points and the discount) and
+Esc refuses it. The printer strip at the bottom says what is wrong with the printer and
+what to do, lists receipts left unprinted, and reprints the last receipt; a sale never
+waits for the printer.
 """
 
 from __future__ import annotations
@@ -24,11 +30,13 @@ from desktop import i18n
 from desktop.flows.counter import CounterState
 from desktop.flows.messages import QT_TRANSLATE_NOOP
 from desktop.scanning import scan_target
-from desktop.screens.base import Screen, ShellContext, label, panel, restyle
+from desktop.screens.base import EventRelay, Screen, ShellContext, label, panel, restyle
 from desktop.screens.counter_parts import (
     BasketPanel,
     DevicePanel,
     MemberPanel,
+    PosBanner,
+    PrintPanel,
     QuotePanel,
     ReceiptView,
 )
@@ -46,6 +54,10 @@ LIMIT_REASONS = {
 }
 
 
+# The counter's own bus events (the POS sale, the printer strip), on the GUI thread.
+RELAYED = ("pos_sale_shown", "pos_sale_cleared", "print_status")
+
+
 class CounterScreen(Screen):
     screen_id = "counter"
     title = QT_TRANSLATE_NOOP("Screens", "レジ")
@@ -55,9 +67,19 @@ class CounterScreen(Screen):
         self.register = ctx.register
         self.flow = ctx.register.flow
         self.tz = self.flow.tz
-        body = QHBoxLayout(self)
-        body.setContentsMargins(8, 8, 8, 8)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 8, 8, 8)
+        outer.setSpacing(8)
+        self.pos_banner = PosBanner(self.pos_no_member)
+        outer.addWidget(self.pos_banner)
+        body = QHBoxLayout()
         body.setSpacing(8)
+        outer.addLayout(body, 1)
+        prints = ctx.register.prints
+        self.printer = PrintPanel(retry=prints.retry, set_aside=prints.set_aside,
+                                  print_unprinted=prints.print_unprinted,
+                                  reprint=self.reprint_last)
+        outer.addWidget(self.printer)
 
         left = QVBoxLayout()
         self.member_panel = MemberPanel(self.lookup_member_no)
@@ -92,6 +114,9 @@ class CounterScreen(Screen):
         bridge.receipt_image.connect(self.show_receipt)
         bridge.cards_changed.connect(self.devices.set_cards)
         bridge.online_changed.connect(lambda *_: self.update_quote())
+        self.relay = EventRelay(ctx.register.events, RELAYED, self)
+        self.relay.fired.connect(self._relayed)
+        self.printer.show_status(prints.status())
 
         for keys, slot in (("F8", self.confirm), ("Esc", self.cancel)):
             shortcut = QShortcut(QKeySequence(keys), self)
@@ -159,19 +184,28 @@ class CounterScreen(Screen):
 
     def _set_entry(self, state: CounterState) -> None:
         editing = state is CounterState.MEMBER
-        for w in (self.amount, self.redeem, self.use_all, self.confirm_button,
-                  self.basket.add, self.basket.remove, self.basket.name,
-                  self.basket.category, self.basket.quantity):
+        pos = self.flow.pos_sale is not None
+        for w in (self.redeem, self.use_all, self.confirm_button):
             w.setEnabled(editing)
-        self.cancel_button.setEnabled(state in (CounterState.MEMBER, CounterState.DONE))
-        self.cancel_button.setText(self.tr("次のお客様（Esc）") if state is CounterState.DONE
-                                   else self.tr("取消（Esc）"))
+        # The POS's basket and total are the POS's: the cashier adds the member and points.
+        for w in (self.amount, self.basket.add, self.basket.remove, self.basket.name,
+                  self.basket.category, self.basket.quantity):
+            w.setEnabled(editing and not pos)
+        pos_here = pos and state in (CounterState.IDLE, CounterState.MEMBER)
+        self.cancel_button.setEnabled(state in (CounterState.MEMBER, CounterState.DONE)
+                                      or pos_here)
+        if state is CounterState.DONE:
+            self.cancel_button.setText(self.tr("次のお客様（Esc）"))
+        elif pos_here:
+            self.cancel_button.setText(self.tr("POS の取引を取消（Esc）"))
+        else:
+            self.cancel_button.setText(self.tr("取消（Esc）"))
 
     def reset(self) -> None:
         self.member_panel.show_idle()
         self.amount.clear()
         self.redeem.clear()
-        self.basket.show_lines(())
+        self.basket.show_lines(self.flow.lines)  # a POS sale's basket stays on screen
         self.quote_panel.clear()
         self.result.setCurrentWidget(self.quote_panel)
         self.limit.setText("")
@@ -188,7 +222,7 @@ class CounterScreen(Screen):
                                       offline=self.flow.offline, tz=self.tz)
         if fresh:
             self.amount.clear()
-            self.basket.show_lines(())
+            self.basket.show_lines(self.flow.lines)
         self.redeem.clear()
         self.result.setCurrentWidget(self.quote_panel)
         self._set_entry(CounterState.MEMBER)
@@ -267,6 +301,53 @@ class CounterScreen(Screen):
 
     def cancel(self) -> None:
         self.flow.cancel()
+
+    def pos_no_member(self) -> None:
+        self.flow.pos_no_member()
+
+    def reprint_last(self) -> None:
+        if not self.register.prints.reprint_last():
+            self.show_message(self.tr("再発行できるレシートがまだありません"), "info")
+
+    # -- the POS link and the printer ---------------------------------------------------------
+
+    def _relayed(self, name: str, args: tuple) -> None:
+        if name == "pos_sale_shown":
+            self.show_pos_sale(*args)
+        elif name == "pos_sale_cleared":
+            self.clear_pos_sale(*args)
+        elif name == "print_status":
+            self.printer.show_status(*args)
+
+    def show_pos_sale(self, sale: object) -> None:
+        self.pos_banner.show_sale(sale)  # type: ignore[arg-type]
+        state = self.flow.state
+        if state in (CounterState.HOLDING, CounterState.RECORDING):
+            return  # the sale being recorded stays on screen; the POS's comes next
+        if state is not CounterState.DONE:
+            self.amount.clear()
+            self.basket.show_lines(self.flow.lines)
+            self._set_entry(state)
+            self.update_quote()
+        else:
+            self._set_entry(state)
+        if state is CounterState.IDLE:
+            self.member_panel.member_no.setFocus()
+
+    def clear_pos_sale(self, sale_id: str, _state: str) -> None:
+        if self.pos_banner.sale_id not in (None, sale_id):
+            return
+        self.pos_banner.clear()
+        state = self.flow.state
+        if state in (CounterState.HOLDING, CounterState.RECORDING):
+            return
+        if state is not CounterState.DONE:
+            self.basket.show_lines(self.flow.lines)
+            if state is CounterState.MEMBER and not self.flow.lines and not self.amount.text():
+                self.quote_panel.clear()
+                self.limit.setText("")
+        self._set_entry(state)
+        self.update_quote()
 
     def sale_done(self, sale: RecordedSale) -> None:
         self.member_panel.show_done(sale)

@@ -1,8 +1,9 @@
-"""The enrolment screen: name, reading, optional birth month and phone, consent, and a
-card to bind by a tap or a member card's barcode.
+"""The enrolment screen (F3): name, reading, optional birth month and phone, consent, and
+a card to bind by a tap or a member card's barcode.
 
-A standalone widget over `desktop.flows.enrol.EnrolFlow`; the shell routes card taps
-(`flow.on_card_event`) and scans (`handle_scan`) here while it is shown.
+Over `desktop.flows.enrol.EnrolFlow` (from the shell's services); while it is shown the
+shell sends card taps to the flow (`card_handler`) and scans here (`handle_scan`), so a
+new card is bound instead of being looked up at the counter.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -21,56 +22,31 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QVBoxLayout,
-    QWidget,
 )
 
 from desktop.flows.enrol import CONSENT_NOTICE, CONSENT_TEXT, EVENTS, Binding, EnrolFlow, EnrolForm
 from desktop.flows.messages import QT_TRANSLATE_NOOP
 from desktop.i18n import core
-from desktop.screens.base import label, restyle
-from sync.events import EventBus
+from desktop.screens.base import EventRelay, Screen, ShellContext, label, restyle
+from devices.cards import CardEvent
 from sync.ops import RecordedOp
-
-
-class _Relay(QObject):
-    """Re-emits the flow's events on the GUI thread (Qt queues across threads)."""
-
-    fired = Signal(str, object)
-
-    def __init__(self, events: EventBus, names: tuple[str, ...], owner: QWidget) -> None:
-        super().__init__(owner)
-        listeners: list[tuple[str, Callable[..., None]]] = []
-        for name in names:
-            def listener(*args: Any, _name: str = name) -> None:
-                self.fired.emit(_name, args)
-            events.subscribe(name, listener)
-            listeners.append((name, listener))
-
-        def detach(*_: object) -> None:
-            for n, f in listeners:
-                events.unsubscribe(n, f)
-
-        owner.destroyed.connect(detach)
-
-
-
+from sync.staff import StaffView
 
 FIELDS = ("display_name", "kana", "birth_month", "phone", "consent", "binding")
 
 
-class EnrolScreen(QWidget):
-    # What the shell's screen registry needs to list this screen.
+class EnrolScreen(Screen):
     screen_id = "enrolment"
     title = QT_TRANSLATE_NOOP("Screens", "入会")
     manager_only = False
 
-    def __init__(self, flow: EnrolFlow, events: EventBus,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.flow = flow
+    def __init__(self, ctx: ShellContext) -> None:
+        super().__init__(ctx)
+        self.flow: EnrolFlow = ctx.services.enrol
         self.setWindowTitle(self.tr("入会"))
-        self._relay = _Relay(events, EVENTS, self)
+        self._relay = EventRelay(ctx.services.events, EVENTS, self)
         self._relay.fired.connect(self._on_event)
+        ctx.bridge.staff_changed.connect(self._staff_changed)
         body = QHBoxLayout(self)
         body.addWidget(self._form_panel(), 3)
         body.addWidget(self._card_panel(), 2)
@@ -180,6 +156,14 @@ class EnrolScreen(QWidget):
         self.flow.scan(text)
         return True
 
+    def card_handler(self) -> Callable[[CardEvent], None]:
+        """A tap while this screen is shown is the new member's card."""
+        return self.flow.on_card_event
+
+    def _staff_changed(self, staff: StaffView | None) -> None:
+        if staff is None:
+            self.flow.reset()  # nobody's personal details stay on screen after sign-out
+
     def clear(self) -> None:
         for w in (self.name, self.kana, self.phone):
             w.clear()
@@ -228,6 +212,7 @@ class EnrolScreen(QWidget):
         self.message.setText(text)
 
     def recorded(self, recorded: RecordedOp) -> None:
+        self.ctx.refresh_status()
         self.clear()
         self.submit_button.setEnabled(True)
         self.show_message(self.tr("登録しました（取引番号 {no}）。入会受付票を印刷しています。"

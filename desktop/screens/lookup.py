@@ -1,9 +1,10 @@
-"""The member look-up screen for managers: search, the member's points, lots and cards,
-history (HQ's or this register's, labelled), and the manager's corrections.
+"""The member look-up screen for managers (F4): search, the member's points, lots and
+cards, history (HQ's or this register's, labelled), and the manager's corrections.
 
-A standalone widget over `desktop.flows.lookup.LookupFlow`; the shell routes card taps
-to `flow.on_card_event` while it is shown (a tap finds the card's member, or is the new
-card of a reissue) and calls `set_staff` when the signed-in staff member changes.
+Over `desktop.flows.lookup.LookupFlow` (from the shell's services). While it is shown the
+shell sends card taps to the flow (a tap finds the card's member, or is the new card of a
+reissue) and scans here. A cashier opens it with a manager's approval; the corrections
+are then made in that manager's name until the screen is left.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -32,36 +33,14 @@ from PySide6.QtWidgets import (
 
 from desktop.flows.lookup import EVENTS, History, LookupFlow, MemberDetail
 from desktop.flows.messages import QT_TRANSLATE_NOOP
+from desktop.flows.signin import Approval
 from desktop.i18n import core
 from desktop.receipts import pts
-from desktop.screens.base import label, restyle
-from sync.events import EventBus
+from desktop.screens.base import EventRelay, Screen, ShellContext, label, restyle
+from devices.cards import CardEvent
 from sync.ops import RecordedOp
 from sync.staff import StaffView
 from sync.store import MemberView
-
-
-class _Relay(QObject):
-    """Re-emits the flow's events on the GUI thread (Qt queues across threads)."""
-
-    fired = Signal(str, object)
-
-    def __init__(self, events: EventBus, names: tuple[str, ...], owner: QWidget) -> None:
-        super().__init__(owner)
-        listeners: list[tuple[str, Callable[..., None]]] = []
-        for name in names:
-            def listener(*args: Any, _name: str = name) -> None:
-                self.fired.emit(_name, args)
-            events.subscribe(name, listener)
-            listeners.append((name, listener))
-
-        def detach(*_: object) -> None:
-            for n, f in listeners:
-                events.unsubscribe(n, f)
-
-        owner.destroyed.connect(detach)
-
-
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -84,25 +63,24 @@ def _cell(text: str, right: bool = False) -> QTableWidgetItem:
     return item
 
 
-class LookupScreen(QWidget):
-    # What the shell's screen registry needs to list this screen.
+class LookupScreen(Screen):
     screen_id = "lookup"
     title = QT_TRANSLATE_NOOP("Screens", "会員照会")
-    manager_only = False
+    manager_only = True
 
-    def __init__(self, flow: LookupFlow, events: EventBus,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.flow = flow
+    def __init__(self, ctx: ShellContext) -> None:
+        super().__init__(ctx)
+        self.flow: LookupFlow = ctx.services.lookup
         self.setWindowTitle(self.tr("会員照会"))
-        self._relay = _Relay(events, EVENTS, self)
+        self._relay = EventRelay(ctx.services.events, EVENTS, self)
         self._relay.fired.connect(self._on_event)
         self._merge_source: MemberView | None = None
         body = QHBoxLayout(self)
         body.addWidget(self._member_panel(), 2)
         body.addWidget(self._tabs(), 3)
         self.show_detail(None)
-        self.set_staff(flow.staff)
+        self.set_staff(self.flow.staff)
+        ctx.bridge.staff_changed.connect(self._staff_changed)
 
     # -- layout -----------------------------------------------------------------------
 
@@ -246,6 +224,26 @@ class LookupScreen(QWidget):
 
     def activated(self) -> None:
         self.query.setFocus()
+
+    def approved(self, approval: Approval) -> None:
+        """A manager opened this screen for a cashier: they make the corrections."""
+        self.set_staff(StaffView(approval.manager_id, approval.manager_name, "manager", True,
+                                 0, None))
+
+    def deactivated(self) -> None:
+        self.set_staff(self.ctx.services.staff())  # the approval ends with the visit
+        self.flow.cancel_reissue()
+
+    def _staff_changed(self, staff: StaffView | None) -> None:
+        self.set_staff(staff)
+        if staff is None:
+            self.query.clear()
+            self.flow.forget()
+            self.show_detail(None)  # no member's details left on screen after sign-out
+
+    def card_handler(self) -> Callable[[CardEvent], None]:
+        """A tap finds the card's member, or is the new card of a reissue."""
+        return self.flow.on_card_event
 
     def can_leave(self) -> bool:
         return True
@@ -402,6 +400,7 @@ class LookupScreen(QWidget):
         self.set_staff(self.flow.staff)
 
     def done(self, recorded: RecordedOp, text: str) -> None:
+        self.ctx.refresh_status()
         self.show_message(self.tr("{what}（取引番号 {no}）").format(
             what=core(text), no=recorded.facts.receipt_no))
         self.adjust_points.clear()

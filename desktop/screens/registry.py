@@ -10,6 +10,7 @@ class to `SCREENS`::
 
         def __init__(self, ctx: ShellContext) -> None:  # register, bridge, shell services
             super().__init__(ctx)
+            self.flow = ctx.services.returns            # its flow, built in desktop.services
             ...
 
 If its id is in `FUNCTION_KEYS`, that key opens it and the function-key bar lists it; a
@@ -22,10 +23,20 @@ from PySide6.QtCore import Qt
 
 from desktop.screens.base import Screen
 from desktop.screens.counter import CounterScreen
+from desktop.screens.enrol import EnrolScreen
+from desktop.screens.lookup import LookupScreen
+from desktop.screens.reports import ReportsScreen
+from desktop.screens.returns import ReturnsScreen
+from desktop.screens.settings import SettingsScreen
 
 # The screens, in function-key-bar order. The first one is shown after sign-in.
 SCREENS: tuple[type[Screen], ...] = (
     CounterScreen,
+    ReturnsScreen,
+    EnrolScreen,
+    LookupScreen,
+    ReportsScreen,
+    SettingsScreen,
 )
 
 SIGN_OUT = "sign_out"

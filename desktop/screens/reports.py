@@ -1,13 +1,14 @@
-"""The reports screen: today's figures or the signed-in staff member's shift, an hourly
-bar chart of points issued and used (drawn with QPainter), and a CSV export.
+"""The reports screen for managers (F5): today's figures or the signed-in staff member's
+shift, an hourly bar chart of points issued and used (drawn with QPainter), and a CSV
+export to the `exports` folder of the register's home.
 
-A standalone widget over `desktop.flows.reports.ReportsFlow`. Reports read the
-register's own outbox; the chart needs no charting module.
+Over `desktop.flows.reports.ReportsFlow` (from the shell's services). Reports read the
+register's own outbox, with HQ's figures where HQ has answered; the chart needs no
+charting module.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -27,8 +28,7 @@ from PySide6.QtWidgets import (
 from desktop.flows.messages import QT_TRANSLATE_NOOP
 from desktop.flows.reports import HourBar, Report, ReportsFlow
 from desktop.receipts import pts, yen
-from desktop.screens.base import label
-from sync.staff import StaffView
+from desktop.screens.base import Screen, ShellContext, label
 
 ISSUED = QColor("#e65100")
 REDEEMED = QColor("#6d4c41")
@@ -114,18 +114,16 @@ def _nice_step(peak: int) -> int:
     return step
 
 
-class ReportsScreen(QWidget):
-    # What the shell's screen registry needs to list this screen.
+class ReportsScreen(Screen):
     screen_id = "reports"
     title = QT_TRANSLATE_NOOP("Screens", "集計")
-    manager_only = False
+    manager_only = True
 
-    def __init__(self, flow: ReportsFlow, *, staff: Callable[[], StaffView | None],
-                 export_dir: Path, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.flow = flow
-        self.staff = staff  # the signed-in staff member, for the shift report
-        self.export_dir = export_dir
+    def __init__(self, ctx: ShellContext) -> None:
+        super().__init__(ctx)
+        self.flow: ReportsFlow = ctx.services.reports
+        self.staff = ctx.services.staff  # the signed-in staff member, for the shift report
+        self.export_dir = ctx.services.export_dir
         self.report: Report | None = None
         self.setWindowTitle(self.tr("集計"))
 
@@ -137,7 +135,7 @@ class ReportsScreen(QWidget):
         self.date.setMinimumHeight(44)
         self.date.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # no selected year on arrival
         self.date.setStyleSheet("QDateEdit { font-size: 20px; padding: 2px 8px; }")
-        today = flow.clock(flow.tz).date()
+        today = self.flow.clock(self.flow.tz).date()
         self.date.setDate(QDate(today.year, today.month, today.day))
         day_button = QPushButton(self.tr("日計を表示"))
         day_button.clicked.connect(self.show_day)
@@ -199,6 +197,8 @@ class ReportsScreen(QWidget):
 
     def activated(self) -> None:
         """Shown again: today's figures may have moved on."""
+        today = self.flow.clock(self.flow.tz).date()
+        self.date.setDate(QDate(today.year, today.month, today.day))
         self.show_day()
 
     def can_leave(self) -> bool:

@@ -1,16 +1,18 @@
-"""The return screen: read the receipt, choose what comes back, see what happens to the
-points, get a manager's PIN when needed, confirm.
+"""The return screen (F2): read the receipt, choose what comes back, see what happens to
+the points, get a manager's PIN when the store's policy asks for it, confirm.
 
-A standalone widget over `desktop.flows.returns.ReturnFlow`: it calls the flow's
-operations and shows the flow's events, which a relay brings to the GUI thread.
+Over `desktop.flows.returns.ReturnFlow` (from the shell's services): it calls the flow's
+operations and shows the flow's events, which a relay brings to the GUI thread. A receipt
+QR scanned while it is shown looks its sale up. Any cashier may open it; a return over
+the policy's amount or age waits for a manager's code and PIN on this screen (a signed-in
+manager approves their own).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -21,54 +23,29 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QVBoxLayout,
-    QWidget,
 )
 
 from desktop.flows.messages import QT_TRANSLATE_NOOP
 from desktop.flows.returns import EVENTS, ReturnFlow, ReturnPreview, ReturnState
 from desktop.i18n import core
 from desktop.receipts import pts, yen
-from desktop.screens.base import label, restyle
-from sync.events import EventBus
+from desktop.screens.base import EventRelay, Screen, ShellContext, label, restyle
 from sync.ops import RecordedOp, SaleRecord
+from sync.staff import StaffView
 
 
-class _Relay(QObject):
-    """Re-emits the flow's events on the GUI thread (Qt queues across threads)."""
-
-    fired = Signal(str, object)
-
-    def __init__(self, events: EventBus, names: tuple[str, ...], owner: QWidget) -> None:
-        super().__init__(owner)
-        listeners: list[tuple[str, Callable[..., None]]] = []
-        for name in names:
-            def listener(*args: Any, _name: str = name) -> None:
-                self.fired.emit(_name, args)
-            events.subscribe(name, listener)
-            listeners.append((name, listener))
-
-        def detach(*_: object) -> None:
-            for n, f in listeners:
-                events.unsubscribe(n, f)
-
-        owner.destroyed.connect(detach)
-
-
-
-
-class ReturnsScreen(QWidget):
-    # What the shell's screen registry needs to list this screen.
+class ReturnsScreen(Screen):
     screen_id = "returns"
     title = QT_TRANSLATE_NOOP("Screens", "返品")
-    manager_only = False
+    manager_only = False  # the policy decides, return by return
 
-    def __init__(self, flow: ReturnFlow, events: EventBus,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.flow = flow
+    def __init__(self, ctx: ShellContext) -> None:
+        super().__init__(ctx)
+        self.flow: ReturnFlow = ctx.services.returns
         self.setWindowTitle(self.tr("返品"))
-        self._relay = _Relay(events, EVENTS, self)
+        self._relay = EventRelay(ctx.services.events, EVENTS, self)
         self._relay.fired.connect(self._on_event)
+        ctx.bridge.staff_changed.connect(self._staff_changed)
 
         body = QHBoxLayout(self)
         body.addWidget(self._find_panel(), 1)
@@ -200,6 +177,10 @@ class ReturnsScreen(QWidget):
     def activated(self) -> None:
         self.receipt_no.setFocus()
 
+    def _staff_changed(self, staff: StaffView | None) -> None:
+        if staff is None:
+            self.flow.cancel()  # a half-made return is not left for the next person
+
     def can_leave(self) -> bool:
         """Not while a return is being written."""
         return self.flow.state is not ReturnState.RECORDING
@@ -319,6 +300,7 @@ class ReturnsScreen(QWidget):
 
     def recorded(self, recorded: RecordedOp) -> None:
         est = recorded.facts.estimate
+        self.ctx.refresh_status()
         self.reset()
         self.receipt_no.clear()
         returned = yen(est.returned_yen) if est else ""

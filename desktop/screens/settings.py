@@ -1,18 +1,21 @@
-"""The settings screen: check the card reader and the printer, choose the language and
-what the receipt prints, see which HQ the register talks to, and start provisioning.
+"""The settings screen for managers (F9): check the card reader and the printer, choose
+the language and what the receipt prints, see which HQ the register talks to, and
+register again with a provisioning code (`desktop.screens.provision.ProvisionDialog`).
 
-A standalone widget over `desktop.flows.settings_ops.SettingsOps`; device checks run on
-the ops' own thread and their results arrive through a relay.
+Over `desktop.flows.settings_ops.SettingsOps` (from the shell's services); device checks
+run on the ops' own thread and their results arrive through a relay. In the running
+application the test read borrows the register's reader and the test print uses its
+printer, so neither is opened twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -20,38 +23,17 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QVBoxLayout,
-    QWidget,
 )
 
 from desktop.flows.messages import QT_TRANSLATE_NOOP
 from desktop.flows.settings_ops import EVENTS, LANGUAGES, CheckResult, SettingsOps
 from desktop.i18n import core
-from desktop.screens.base import label, panel, restyle
+from desktop.screens.base import EventRelay, Screen, ShellContext, label, panel, restyle
+from desktop.screens.provision import ProvisionDialog
 from desktop.settings import SettingsError
 from devices.printer_status import PrinterStatus
-from sync.events import EventBus
 
-
-class _Relay(QObject):
-    """Re-emits the ops' events on the GUI thread (Qt queues across threads)."""
-
-    fired = Signal(str, object)
-
-    def __init__(self, events: EventBus, names: tuple[str, ...], owner: QWidget) -> None:
-        super().__init__(owner)
-        listeners: list[tuple[str, Callable[..., None]]] = []
-        for name in names:
-            def listener(*args: Any, _name: str = name) -> None:
-                self.fired.emit(_name, args)
-            events.subscribe(name, listener)
-            listeners.append((name, listener))
-
-        def detach(*_: object) -> None:
-            for n, f in listeners:
-                events.unsubscribe(n, f)
-
-        owner.destroyed.connect(detach)
-
+DEMO_TEST_CARD = "04E1E2E3E4E5E6"  # the simulated reader's test card (no member has it)
 
 
 def _show_state(widget: QLabel, ok: bool | None) -> None:
@@ -65,18 +47,17 @@ def _panel(title: str) -> tuple[QFrame, QVBoxLayout]:
     return frame, v
 
 
-class SettingsScreen(QWidget):
-    # What the shell's screen registry needs to list this screen.
+class SettingsScreen(Screen):
     screen_id = "settings"
     title = QT_TRANSLATE_NOOP("Screens", "設定")
     manager_only = True
 
-    def __init__(self, ops: SettingsOps, events: EventBus,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ops = ops
+    def __init__(self, ctx: ShellContext) -> None:
+        super().__init__(ctx)
+        self.ops: SettingsOps = ctx.services.settings
+        self.provision_dialog: ProvisionDialog | None = None
         self.setWindowTitle(self.tr("設定"))
-        self._relay = _Relay(events, EVENTS, self)
+        self._relay = EventRelay(ctx.services.events, EVENTS, self)
         self._relay.fired.connect(self._on_event)
         grid = QGridLayout(self)
         grid.addWidget(self._reader_panel(), 0, 0)
@@ -95,9 +76,18 @@ class SettingsScreen(QWidget):
         panel, v = _panel(self.tr("カードリーダー"))
         v.addWidget(label(self.tr("設定: {spec}").format(spec=self.ops.device_specs()["reader"]),
                            "hint"))
+        row = QHBoxLayout()
         self.read_button = QPushButton(self.tr("読み取りテスト"))
         self.read_button.clicked.connect(self.test_read)
-        v.addWidget(self.read_button)
+        row.addWidget(self.read_button)
+        # The simulated reader has no card to hold up to it: a button taps one.
+        self.demo_tap = QPushButton(self.tr("デモ用カードをタッチ"))
+        self.demo_tap.setObjectName("secondary")
+        self.demo_tap.clicked.connect(self.tap_demo_card)
+        self.demo_tap.setVisible(False)
+        row.addWidget(self.demo_tap)
+        row.addStretch(1)
+        v.addLayout(row)
         self.read_result = label("", "hint")
         v.addWidget(self.read_result)
         v.addStretch(1)
@@ -177,7 +167,17 @@ class SettingsScreen(QWidget):
     def handle_scan(self, text: str) -> bool:
         return False
 
+    def _simulated_tap(self) -> Any:
+        cards = self.ctx.services.cards
+        return getattr(cards, "tap", None) if cards is not None else None
+
+    def tap_demo_card(self) -> None:
+        tap = self._simulated_tap()
+        if tap is not None:
+            tap(DEMO_TEST_CARD)
+
     def test_read(self) -> None:
+        self.demo_tap.setVisible(self._simulated_tap() is not None)
         self.read_button.setEnabled(False)
         _show_state(self.read_result, None)
         self.read_result.setText(self.tr("カードをリーダーにタッチしてください…"))
@@ -213,6 +213,7 @@ class SettingsScreen(QWidget):
         if name == "settings_read_result":
             self._result(self.read_result, args[0])
             self.read_button.setEnabled(True)
+            self.demo_tap.setVisible(False)
         elif name == "settings_print_result":
             self._result(self.print_result, args[0])
             self.print_button.setEnabled(True)
@@ -225,6 +226,32 @@ class SettingsScreen(QWidget):
             self.show_message(self.tr("保存しました"), True)
         elif name == "language_changed":
             self.show_message(self.tr("保存しました。次に起動したときから切り替わります"), True)
+        elif name == "provision_requested":
+            self.provision()
+
+    def provision(self) -> ProvisionDialog:
+        """The first-run dialog, over this screen (not blocking: the register keeps
+        syncing meanwhile); the new HQ and token take effect at the next start."""
+        s = self.ops.settings
+        dialog = ProvisionDialog(s.home, hq_url=s.get("hq.url"),
+                                 device_id=s.get("register.device_id"),
+                                 store_id=s.get("register.store_id"), parent=self)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.finished.connect(lambda code: self._provisioned(dialog, code))
+        self.provision_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _provisioned(self, dialog: ProvisionDialog, code: int) -> None:
+        self.provision_dialog = None
+        dialog.deleteLater()
+        activation = dialog.activation
+        if code != QDialog.DialogCode.Accepted or activation is None:
+            return
+        self.hq_address.setText(activation.hq_url)
+        self.show_message(self.tr("レジ {device} として {url} に登録しました。"
+                                  "アプリを再起動すると新しい HQ に接続します").format(
+            device=activation.device_id, url=activation.hq_url), True)
 
     def _result(self, target: QLabel, result: CheckResult) -> None:
         _show_state(target, result.ok)

@@ -1,7 +1,8 @@
 """What is always on screen: the status bar, the error banner, the function-key bar.
 
 The status bar says whether HQ is reachable, how many ops wait to be sent, when the last
-sync was, who is signed in, and offers "今すぐ同期" and sign-out; its progress bar shows
+sync was (with the date when it was not today), who is signed in, and offers "今すぐ同期"
+(which shows it is working until its round ends) and sign-out; its progress bar shows
 the first sync and long drains. The banner says what went wrong in plain words and what
 to do about it.
 """
@@ -38,6 +39,7 @@ class StatusBar(QFrame):
         self.online = label("", "pill_unknown", wrap=False)
         row.addWidget(self.online)
         self.sync_button = QPushButton(self.tr("今すぐ同期"))
+        self.sync_button.setObjectName("sync_now")
         self.sync_button.clicked.connect(sync_now)
         row.addWidget(self.sync_button)
         self.staff = label("", wrap=False)
@@ -63,10 +65,22 @@ class StatusBar(QFrame):
     def set_queue(self, waiting: int) -> None:
         self.queue.setText(self.tr("未送信 {n} 件").format(n=f"{waiting:,}"))
 
-    def set_last_sync(self, when: datetime | None, tz: tzinfo) -> None:
-        self.last_sync.setText(
-            self.tr("最終同期 {time}").format(time=when.astimezone(tz).strftime("%H:%M"))
-            if when is not None else self.tr("最終同期 —"))
+    def set_last_sync(self, when: datetime | None, tz: tzinfo,
+                      now: datetime | None = None) -> None:
+        if when is None:
+            self.last_sync.setText(self.tr("最終同期 —"))
+            return
+        local = when.astimezone(tz)
+        today = (now or datetime.now(tz)).astimezone(tz).date()
+        # A sync of another day says which: "最終同期 10:15" would hide a day offline.
+        shown = local.strftime("%H:%M") if local.date() == today else \
+            local.strftime("%m/%d %H:%M")
+        self.last_sync.setText(self.tr("最終同期 {time}").format(time=shown))
+
+    def set_syncing(self, busy: bool) -> None:
+        """"今すぐ同期" was pressed: disabled and saying so until the round ends."""
+        self.sync_button.setEnabled(not busy)
+        self.sync_button.setText(self.tr("同期中…") if busy else self.tr("今すぐ同期"))
 
     def set_staff(self, staff: StaffView | None) -> None:
         self.staff.setText(self.tr("担当: {name}").format(name=staff.display_name)
@@ -80,6 +94,12 @@ class StatusBar(QFrame):
             return
         self.progress.setRange(0, 0)  # HQ does not say how much is left: a busy bar
         self.progress.setFormat(self.tr("初回同期中 {n} 件").format(n=f"{received:,}"))
+        self.progress.setVisible(True)
+
+    def show_first_sync(self) -> None:
+        """Nothing has come from HQ yet: a busy bar until the first pull ends."""
+        self.progress.setRange(0, 0)
+        self.progress.setFormat(self.tr("初回同期中…"))
         self.progress.setVisible(True)
 
     def show_drain(self, sent: int, waiting: int) -> None:

@@ -4,7 +4,7 @@
 <context>
     <name>Banner</name>
     <message>
-        <location filename="../../desktop/screens/statusbar.py" line="+117"/>
+        <location filename="../../desktop/screens/statusbar.py" line="+137"/>
         <source>閉じる</source>
         <translation>Close</translation>
     </message>
@@ -12,7 +12,7 @@
 <context>
     <name>BasketPanel</name>
     <message>
-        <location filename="../../desktop/screens/counter_parts.py" line="+176"/>
+        <location filename="../../desktop/screens/counter_parts.py" line="+195"/>
         <source>明細</source>
         <translation>Items</translation>
     </message>
@@ -23,12 +23,12 @@
     </message>
     <message>
         <location line="+0"/>
-        <location line="+18"/>
+        <location line="+20"/>
         <source>分類</source>
         <translation>Cat.</translation>
     </message>
     <message>
-        <location line="-18"/>
+        <location line="-20"/>
         <source>数量</source>
         <translation>Qty</translation>
     </message>
@@ -43,7 +43,7 @@
         <translation>Item name (optional)</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+8"/>
         <source>分類（ポイント対象外の分類はプログラムで決まります）</source>
         <translation>Category (the program decides which categories earn no points)</translation>
     </message>
@@ -69,9 +69,47 @@
     </message>
 </context>
 <context>
+    <name>CameraScanner</name>
+    <message>
+        <location filename="../../desktop/camera_scan.py" line="+60"/>
+        <source>カメラ読み取りは停止中です</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>カメラを準備しています</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>カメラで会員コードを読み取れます</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>このパソコンではカメラ読み取りを使えません（カメラ機能が入っていません）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>このパソコンではカメラ読み取りを使えません（QRコードの読み取り機能が入っていません）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>カメラが見つかりません。接続を確認してください</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>カメラが使えなくなりました。接続を確認してください</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>CounterScreen</name>
     <message>
-        <location filename="../../desktop/screens/counter.py" line="+40"/>
+        <location filename="../../desktop/screens/counter.py" line="+48"/>
         <source>ポイント残高まで</source>
         <translation>up to the balance</translation>
     </message>
@@ -101,7 +139,7 @@
         <translation>members only</translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+79"/>
         <source>金額（円）</source>
         <translation>Amount (yen)</translation>
     </message>
@@ -122,22 +160,32 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+32"/>
+        <location line="+41"/>
         <source>取消（Esc）</source>
         <translation>Cancel (Esc)</translation>
     </message>
     <message>
-        <location line="-1"/>
+        <location line="-4"/>
         <source>次のお客様（Esc）</source>
         <translation>Next customer (Esc)</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+2"/>
+        <source>POS の取引を取消（Esc）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+60"/>
         <source>最大 {points} pt（{why}）</source>
         <translation>Up to {points} pt ({why})</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+50"/>
+        <source>再発行できるレシートがまだありません</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+51"/>
         <source>記録しました（取引番号 {no}）</source>
         <translation>Recorded (receipt {no})</translation>
     </message>
@@ -150,7 +198,7 @@
         <translation>Demo card reader</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+19"/>
         <source>タッチ: {name}</source>
         <translation>Tap: {name}</translation>
     </message>
@@ -168,12 +216,12 @@
 <context>
     <name>EnrolScreen</name>
     <message>
-        <location filename="../../desktop/screens/enrol.py" line="+71"/>
+        <location filename="../../desktop/screens/enrol.py" line="+46"/>
         <source>入会</source>
         <translation>Enrol</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+15"/>
         <source>会員登録（店頭）</source>
         <translation type="unfinished"></translation>
     </message>
@@ -248,7 +296,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+66"/>
         <source>入力内容を確認してください</source>
         <translation type="unfinished"></translation>
     </message>
@@ -263,7 +311,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+12"/>
         <source>登録しました（取引番号 {no}）。入会受付票を印刷しています。カードはすぐに使えます</source>
         <translation type="unfinished"></translation>
     </message>
@@ -289,12 +337,12 @@
 <context>
     <name>LookupScreen</name>
     <message>
-        <location filename="../../desktop/screens/lookup.py" line="+97"/>
+        <location filename="../../desktop/screens/lookup.py" line="+74"/>
         <source>会員照会</source>
         <translation>Member look-up</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+19"/>
         <source>会員番号・カード番号・電話番号</source>
         <translation type="unfinished"></translation>
     </message>
@@ -456,7 +504,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+42"/>
         <source>カードを選んでください</source>
         <translation type="unfinished"></translation>
     </message>
@@ -546,7 +594,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>{what}（取引番号 {no}）</source>
         <translation type="unfinished"></translation>
     </message>
@@ -554,7 +602,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop/window.py" line="+54"/>
+        <location filename="../../desktop/window.py" line="+63"/>
         <source>{store}&#x3000;レジ {device}</source>
         <translation>{store}  Register {device}</translation>
     </message>
@@ -564,23 +612,23 @@
         <translation>Sign out</translation>
     </message>
     <message>
-        <location line="+57"/>
-        <location line="+39"/>
+        <location line="+67"/>
+        <location line="+58"/>
         <source>記録が終わるまでお待ちください</source>
         <translation>Please wait until the sale is recorded</translation>
     </message>
     <message>
-        <location line="-19"/>
+        <location line="-31"/>
         <source>「{title}」は店長の承認が必要です</source>
         <translation>&quot;{title}&quot; needs a manager&apos;s approval</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+40"/>
         <source>先にサインインしてください</source>
         <translation>Please sign in first</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+56"/>
         <source>HQ に接続できません（{reason}）</source>
         <translation>Cannot reach HQ ({reason})</translation>
     </message>
@@ -672,7 +720,7 @@
 <context>
     <name>MemberPanel</name>
     <message>
-        <location filename="../../desktop/screens/counter_parts.py" line="-303"/>
+        <location filename="../../desktop/screens/counter_parts.py" line="-313"/>
         <source>カードをタッチまたはQRをスキャン</source>
         <translation>Tap a card or scan a QR code</translation>
     </message>
@@ -734,9 +782,151 @@
     </message>
 </context>
 <context>
+    <name>PosBanner</name>
+    <message>
+        <location line="+255"/>
+        <source>会員なしで会計</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>カードのないお客様: POS にポイントなしでお会計するよう伝えます</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>POS から {amount}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>内税</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>外税</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{items} 点（{basis}）・POS の取引 {sale_id}。会員カードをタッチまたは QR をスキャンし、確定してください</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PrintPanel</name>
+    <message>
+        <location line="+13"/>
+        <source>新しいロール紙をセットしてカバーを閉じ、「印刷を再開」を押してください</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>プリンターのカバーを奥まで閉じてから「印刷を再開」を押してください</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>プリンターの電源を切り、紙詰まりを取り除いてから電源を入れ、「印刷を再開」を押してください</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>プリンターの電源が入っているか、ケーブルが抜けていないか確認してください</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+2"/>
+        <source>プリンターの電源と、LAN・USB ケーブルを確認してください</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>プリンターの電源を入れ直してください</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>ケーブルがしっかり差さっているか確認してください</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>プリンターを使っているほかのアプリを閉じてください</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>店長に連絡してください</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>印刷を再開</source>
+        <translation type="unfinished">Resume printing</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>あとで印刷</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>レシート再発行</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>印刷を止めています: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>。お買い上げは記録済みで、レジはそのまま使えます</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>印刷をやり直しています（{n} 回目）: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>印刷できなかったレシート {n} 件</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>。直したら「未印刷を印刷」を押してください</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>印刷しています</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>プリンター: 準備できています</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>未印刷を印刷（{n} 件）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>最後のレシート（{no}）をもう一度印刷します</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>QuotePanel</name>
     <message>
-        <location line="+83"/>
+        <location line="-291"/>
         <source>お会計</source>
         <translation>Total</translation>
     </message>
@@ -784,7 +974,7 @@
 <context>
     <name>ReportsScreen</name>
     <message>
-        <location filename="../../desktop/screens/reports.py" line="+32"/>
+        <location filename="../../desktop/screens/reports.py" line="+30"/>
         <source>集計</source>
         <translation>Reports</translation>
     </message>
@@ -859,7 +1049,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+27"/>
         <source>サインインしてください</source>
         <translation>Please sign in</translation>
     </message>
@@ -904,12 +1094,12 @@
 <context>
     <name>ReturnsScreen</name>
     <message>
-        <location filename="../../desktop/screens/returns.py" line="+69"/>
+        <location filename="../../desktop/screens/returns.py" line="+45"/>
         <source>返品</source>
         <translation>Returns</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+16"/>
         <source>返品するお買上げ</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1044,7 +1234,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+90"/>
+        <location line="+94"/>
         <source>ポイントは HQ 確定済みの値です</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1079,7 +1269,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>返品を記録しました（取引番号 {no}、{amount}）。返品受付票を印刷しています</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1100,7 +1290,7 @@
 <context>
     <name>Screens</name>
     <message>
-        <location filename="../../desktop/screens/counter.py" line="-229"/>
+        <location filename="../../desktop/screens/counter.py" line="-298"/>
         <source>レジ</source>
         <translation>Counter</translation>
     </message>
@@ -1110,27 +1300,27 @@
         <translation>Sign in</translation>
     </message>
     <message>
-        <location filename="../../desktop/screens/enrol.py" line="-169"/>
+        <location filename="../../desktop/screens/enrol.py" line="-178"/>
         <source>入会</source>
         <translation>Enrol</translation>
     </message>
     <message>
-        <location filename="../../desktop/screens/lookup.py" line="-315"/>
+        <location filename="../../desktop/screens/lookup.py" line="-336"/>
         <source>会員照会</source>
         <translation>Member look-up</translation>
     </message>
     <message>
-        <location filename="../../desktop/screens/reports.py" line="-146"/>
+        <location filename="../../desktop/screens/reports.py" line="-147"/>
         <source>集計</source>
         <translation>Reports</translation>
     </message>
     <message>
-        <location filename="../../desktop/screens/returns.py" line="-263"/>
+        <location filename="../../desktop/screens/returns.py" line="-268"/>
         <source>返品</source>
         <translation>Returns</translation>
     </message>
     <message>
-        <location filename="../../desktop/screens/settings.py" line="+71"/>
+        <location filename="../../desktop/screens/settings.py" line="+52"/>
         <source>設定</source>
         <translation>Settings</translation>
     </message>
@@ -1149,17 +1339,22 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+12"/>
+        <location line="+21"/>
         <source>設定: {spec}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-10"/>
+        <location line="-18"/>
         <source>読み取りテスト</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+4"/>
+        <source>デモ用カードをタッチ</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>レシートプリンター</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1215,7 +1410,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+30"/>
         <source>カードをリーダーにタッチしてください…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1230,7 +1425,7 @@
         <translation>Checking…</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+28"/>
         <source>状態: {m}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1245,7 +1440,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+24"/>
+        <source>レジ {device} として {url} に登録しました。アプリを再起動すると新しい HQ に接続します</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>&#x3000;カード番号 {uid}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1255,12 +1455,12 @@
     <message>
         <location filename="../../desktop/screens/signin.py" line="+24"/>
         <location line="+47"/>
-        <location line="+45"/>
+        <location line="+46"/>
         <source>サインイン</source>
         <translation>Sign in</translation>
     </message>
     <message>
-        <location line="-89"/>
+        <location line="-90"/>
         <source>{store}&#x3000;レジ {device}</source>
         <translation>{store}  Register {device}</translation>
     </message>
@@ -1307,7 +1507,7 @@
         <translation>{name} ({role})</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+24"/>
         <source>交代</source>
         <translation>Change staff</translation>
     </message>
@@ -1322,7 +1522,7 @@
         <translation>Checking…</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+44"/>
         <source>ロックが解除されました。もう一度サインインしてください</source>
         <translation>The lock has ended. Please sign in again</translation>
     </message>
@@ -1345,12 +1545,13 @@
 <context>
     <name>StatusBar</name>
     <message>
-        <location filename="../../desktop/screens/statusbar.py" line="-77"/>
+        <location filename="../../desktop/screens/statusbar.py" line="-96"/>
+        <location line="+42"/>
         <source>今すぐ同期</source>
         <translation>Sync now</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="-36"/>
         <source>交代</source>
         <translation>Change staff</translation>
     </message>
@@ -1380,14 +1581,19 @@
         <translation>{n} to send</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+12"/>
         <source>最終同期 {time}</source>
         <translation>Last sync {time}</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-7"/>
         <source>最終同期 —</source>
         <translation>Last sync —</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>同期中…</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+3"/>
@@ -1403,6 +1609,11 @@
         <location line="+9"/>
         <source>初回同期中 {n} 件</source>
         <translation>First sync: {n}</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>初回同期中…</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+9"/>
@@ -1822,6 +2033,31 @@
         <location line="+1"/>
         <source>通常ポイント</source>
         <translation>Base points</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/flows/counter.py" line="+89"/>
+        <source>POS の金額（{pos}）と明細の合計（{basket}）が違います。POS から送り直してください</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>POS の取引（{amount}）を取り消しました。POS には「レジで取り消されました」と伝わります</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>POS に「会員なしでお会計」と伝えました（{amount}）。POS でそのままお会計してください</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>POS が取引（{amount}）を取り消しました</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>POS の取引を取り消せませんでした。もう一度「取消」を押してください</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 </TS>

@@ -106,11 +106,16 @@ def test_malformed_body_is_422_naming_the_field(link, body, field):
     assert broker.waiting() is None  # nothing reached the counter
 
 
-def test_unparseable_json_is_422(link):
-    _, _, client, _ = link
-    r = client.post("/v1/pos/sales", content=b'{"sale_id": "x", ',
+@pytest.mark.parametrize("content", [b'{"sale_id": "x", ', b"[]", b"null", b""])
+def test_a_body_that_is_not_a_json_object_is_400(link, content):
+    broker, _, client, _ = link
+    r = client.post("/v1/pos/sales", content=content,
                     headers={"Content-Type": "application/json"})
-    assert r.status_code == 422 and r.json()["field"] == "body"
+    assert r.status_code == 400
+    body = r.json()
+    assert body["error"] == "malformed_body" and body["field"] == "body"
+    assert "JSON" in body["detail"]["ja"] and "not a JSON object" in body["detail"]["en"]
+    assert broker.waiting() is None
 
 
 @pytest.mark.parametrize("header", [None, "Bearer wrong-token", "Basic abc", "Bearer"])

@@ -1,183 +1,235 @@
-"""The POS link driven over real HTTP against a running counter: a QApplication, today's
-counter flow on a real seeded register store, the link's uvicorn on 127.0.0.1, and a POS
-on its own thread that posts a sale and long-polls while the cashier taps and confirms."""
+"""The POS link in the running application: a register and its window built as `tamaru`
+builds them (`build_register`, `MainWindow`, `register.start()`), the link's HTTP API on a
+free 127.0.0.1 port from the `poslink.port` setting, and a POS calling it over real HTTP
+while the cashier works the counter screen: the member taps their card, the cashier
+confirms with the widget, and the POS's waiting call returns the points and discount."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import subprocess
+import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 
-from desktop.bridge import QtBridge
-from desktop.poslink import PosBroker, PosCounterBridge, PosLinkedStore
-from desktop.poslink.server import PosLinkServer, load_or_create_token
-from sync.events import EventBus
-from sync.worker import StoreWorker
-from tests.support.seed import CARD_UID, NOW, TOKYO, seeded_store
+from tests.ui.shell_support import signed_in
 
-try:
-    from desktop.flows.counter import CounterFlow
-except ImportError:  # the counter flow before it moved under desktop/flows/
-    from desktop.counter import CounterFlow  # type: ignore[no-redef]
-
+ROOT = Path(__file__).resolve().parents[2]
+LEFT = Qt.MouseButton.LeftButton
 SALE = {"sale_id": "POS-7001", "amount_yen": 3280, "tax_basis": "included",
         "lines": [{"sku": "4901234567894", "name": "緑茶 2L", "category": "drink",
                    "quantity": 2, "amount_yen": 3280, "tax_rate": 8}]}
 
 
-class PosScreen(QObject):
-    """A stand-in for the counter screen's POS banner, fed through Qt like the real one."""
-
-    waiting = Signal(object)
-    closed = Signal(str, str)
-
-    def __init__(self, events: EventBus) -> None:
-        super().__init__()
-        self.banner = QLabel("")
-        self.waiting.connect(lambda sale: self.banner.setText(sale.headline))
-        self.closed.connect(lambda *_: self.banner.setText(""))
-        events.subscribe("pos_sale_waiting", self.waiting.emit)
-        events.subscribe("pos_sale_closed", self.closed.emit)
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 class Pos(threading.Thread):
     """The POS register: posts the sale, then long-polls until the cashier settles it."""
 
-    def __init__(self, url: str, token: str) -> None:
+    def __init__(self, url: str, token: str, sale: dict[str, Any] = SALE) -> None:
         super().__init__(name="pos", daemon=True)
-        self.url, self.token = url, token
+        self.url, self.token, self.sale = url, token, sale
         self.posted: httpx.Response | None = None
         self.answer: dict[str, Any] | None = None
 
     def run(self) -> None:
         with httpx.Client(base_url=self.url, timeout=40,
                           headers={"Authorization": f"Bearer {self.token}"}) as client:
-            self.posted = client.post("/v1/pos/sales", json=SALE)
+            self.posted = client.post("/v1/pos/sales", json=self.sale)
             answer = self.posted.json()
             while answer["state"] == "waiting":
-                answer = client.get(f"/v1/pos/sales/{SALE['sale_id']}",
+                answer = client.get(f"/v1/pos/sales/{self.sale['sale_id']}",
                                     params={"wait": 30}).json()
             self.answer = answer
 
 
 @pytest.fixture
-def app(qtbot, tmp_path):
-    home = tmp_path / "home"
-    store = seeded_store(home / "register.db")
-    worker = StoreWorker()
-    bus = EventBus()
-    qt = QtBridge(bus)
-    broker = PosBroker.open(home)
-    bridge = PosCounterBridge(broker, bus)
-    flow = CounterFlow(PosLinkedStore(store, bridge), worker, bus, tz=TOKYO,
-                       store_name="たまる商店 本店", clock=lambda tz: NOW)
-    screen = PosScreen(bus)
-    qtbot.addWidget(screen.banner)
-    token = load_or_create_token(home)
-    server = PosLinkServer(broker, token, port=0)
-    server.start()
-    yield {"store": store, "flow": flow, "qt": qt, "bridge": bridge, "broker": broker,
-           "screen": screen, "server": server, "token": token}
-    server.stop()
-    bridge.close()
-    getattr(flow, "close", lambda: None)()  # the flow's hold thread, where it has one
-    worker.shutdown()
-    broker.close()
-    store.close()
+def counter_app(qtbot, open_window):
+    """(window, counter screen, POS link) of a started app with the link on a free port."""
+    port = free_port()
+    win = open_window(**{"poslink.port": port})
+    counter = signed_in(qtbot, win)
+    link = win.register.poslink
+    assert link is not None and link.url == f"http://127.0.0.1:{port}"
+    return win, counter, link
 
 
-def client(app, token: str | None = None) -> httpx.Client:
-    return httpx.Client(base_url=app["server"].url, timeout=10,
-                        headers={"Authorization": f"Bearer {token or app['token']}"})
+def client(link, token: str | None = None) -> httpx.Client:
+    return httpx.Client(base_url=link.url, timeout=10,
+                        headers={"Authorization": f"Bearer {token or link.token}"})
+
+
+def ops_recorded(register) -> int:
+    return sum(register.store.outbox_counts().values())
+
+
+def tap(qtbot, counter, name: str) -> None:
+    qtbot.mouseClick(counter.devices.button(name), LEFT)
+    qtbot.waitUntil(lambda: name in counter.member_panel.name.text(), timeout=5000)
 
 
 @pytest.mark.ui
-def test_pos_sale_settled_at_the_counter_and_replayed_to_a_retry(qtbot, app):
-    pos = Pos(app["server"].url, app["token"])
+def test_pos_sale_confirmed_on_the_counter_answers_the_pos_and_a_retry_replays(
+        qtbot, counter_app):
+    win, counter, link = counter_app
+    register = win.register
+    pos = Pos(link.url, link.token)
     pos.start()
-    banner = app["screen"].banner
-    qtbot.waitUntil(lambda: banner.text() == "POS から ￥3,280", timeout=5000)
-    assert pos.posted.status_code == 202
+    qtbot.waitUntil(lambda: counter.pos_banner.isVisible(), timeout=5000)
+    assert counter.pos_banner.headline.text() == "POS から ￥3,280"
+    assert "POS-7001" in counter.pos_banner.detail.text()
+    assert pos.posted is not None and pos.posted.status_code == 202
+    # The POS's basket is on screen and its total cannot be changed at the counter.
+    assert counter.basket.table.rowCount() == 1
+    assert counter.basket.table.item(0, 0).text() == "緑茶 2L"
+    assert not counter.amount.isEnabled() and not counter.basket.add.isEnabled()
+    assert counter.cancel_button.text() == "POS の取引を取消（Esc）"
 
-    # The cashier: the member taps their card, uses 100 points, confirms the POS amount.
-    with qtbot.waitSignal(app["qt"].member_shown, timeout=5000):
-        app["flow"].card_presented(CARD_UID)
-    waiting = app["bridge"].current()
-    assert waiting.sale_id == "POS-7001" and [ln.category for ln in waiting.basket] == ["drink"]
-    with qtbot.waitSignal(app["qt"].sale_recorded, timeout=5000) as recorded:
-        app["flow"].confirm(str(waiting.amount_yen), "100")
-    sale = recorded.args[0]
+    tap(qtbot, counter, "山田 花子")  # the member taps their card on the reader
+    assert counter.quote_panel.total.text() == "￥3,280"
+    counter.redeem.setText("100")
+    assert counter.quote_panel.pay.text() == "￥3,180"
+    qtbot.mouseClick(counter.confirm_button, LEFT)
 
-    pos.join(timeout=10)
-    assert pos.answer is not None and pos.answer["state"] == "confirmed"
+    pos.join(timeout=20)
+    assert pos.answer is not None and pos.answer["state"] == "confirmed", pos.answer
+    sale = register.flow.last_sale
     result = pos.answer["result"]
-    assert result["receipt_no"] == sale.facts.receipt_no == "R01-000001"
-    assert result["discount_yen"] == 100 and result["amount_due_yen"] == 3180
-    assert result["points_used"] == 100 and result["points_earned"] == 31
-    assert result["balance_after"] == 500 - 100 + 31 and result["member_no"] == "…0017"
-    qtbot.waitUntil(lambda: banner.text() == "", timeout=5000)
+    assert result["receipt_no"] == sale.facts.receipt_no
+    assert result["points_used"] == 100 and result["discount_yen"] == 100
+    assert result["amount_due_yen"] == 3180
+    assert result["points_earned"] == sale.facts.quote.points_earned > 0
+    assert result["balance_after"] == sale.facts.balance_after
+    assert result["member_no"] == sale.facts.member.masked_no
+    qtbot.waitUntil(lambda: not counter.pos_banner.isVisible(), timeout=5000)
+    assert "記録しました" in counter.message.text()
+    assert ops_recorded(register) == 1
 
-    # The POS lost the answer and retries: the same receipt, and still one sale queued.
-    with client(app) as c:
+    # The POS lost the answer and sends the same sale again: the same answer, no new sale.
+    with client(link) as c:
         retry = c.post("/v1/pos/sales", json=SALE)
     assert retry.status_code == 200 and retry.headers["Idempotent-Replayed"] == "true"
-    assert retry.json()["result"]["receipt_no"] == "R01-000001"
-    assert app["store"].outbox_counts() == {"queued": 1}
+    assert retry.json()["result"] == result
+    qtbot.wait(300)
+    assert not counter.pos_banner.isVisible() and ops_recorded(register) == 1
 
 
 @pytest.mark.ui
-def test_cashier_refuses_and_the_pos_hears_why(qtbot, app):
-    pos = Pos(app["server"].url, app["token"])
+def test_cancel_on_the_counter_refuses_the_pos_call(qtbot, counter_app):
+    win, counter, link = counter_app
+    pos = Pos(link.url, link.token)
     pos.start()
-    qtbot.waitUntil(lambda: app["bridge"].current() is not None, timeout=5000)
-    app["bridge"].refuse("POS-7001", "no_member")
-    pos.join(timeout=10)
+    qtbot.waitUntil(lambda: counter.pos_banner.isVisible(), timeout=5000)
+    tap(qtbot, counter, "山田 花子")
+    QTest.keyClick(counter.redeem, Qt.Key.Key_Escape)
+    pos.join(timeout=20)
+    assert pos.answer is not None and pos.answer["state"] == "refused"
+    assert pos.answer["reason"] == "cancelled_at_counter"
+    assert pos.answer["detail"] == {"ja": "レジで取り消されました",
+                                    "en": "Cancelled at the loyalty counter"}
+    qtbot.waitUntil(lambda: "POS の取引（￥3,280）を取り消しました" in counter.message.text(),
+                    timeout=5000)
+    assert not counter.pos_banner.isVisible() and counter.member_panel.prompt.isVisible()
+    assert counter.basket.table.rowCount() == 0
+    assert ops_recorded(win.register) == 0
+
+
+@pytest.mark.ui
+def test_no_member_button_tells_the_pos_to_settle_without_points(qtbot, counter_app):
+    win, counter, link = counter_app
+    pos = Pos(link.url, link.token, {**SALE, "sale_id": "POS-7002"})
+    pos.start()
+    qtbot.waitUntil(lambda: counter.pos_banner.isVisible(), timeout=5000)
+    qtbot.mouseClick(counter.pos_banner.no_member, LEFT)
+    pos.join(timeout=20)
     assert pos.answer["state"] == "refused" and pos.answer["reason"] == "no_member"
-    assert pos.answer["detail"]["en"].startswith("No member")
-    qtbot.waitUntil(lambda: app["screen"].banner.text() == "", timeout=5000)
-    assert app["store"].outbox_counts() == {}
+    qtbot.waitUntil(lambda: not counter.pos_banner.isVisible(), timeout=5000)
+    assert ops_recorded(win.register) == 0
+
+
+def _outbound_address() -> str | None:
+    """This machine's address on its network, if it has one (no packet is sent)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.255.255.255", 1))
+        except OSError:
+            return None
+        address = str(s.getsockname()[0])
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
 
 
 @pytest.mark.ui
-def test_pos_cancel_clears_the_counter_and_a_late_confirm_is_not_linked(qtbot, app):
-    with client(app) as c:
-        assert c.post("/v1/pos/sales", json=SALE).status_code == 202
-        qtbot.waitUntil(lambda: app["screen"].banner.text() != "", timeout=5000)
-        assert c.post("/v1/pos/sales/POS-7001/cancel").json()["state"] == "cancelled"
-    qtbot.waitUntil(lambda: app["screen"].banner.text() == "", timeout=5000)
-    assert app["bridge"].current() is None
-    with qtbot.waitSignal(app["qt"].member_shown, timeout=5000):
-        app["flow"].card_presented(CARD_UID)
-    with qtbot.waitSignal(app["qt"].sale_recorded, timeout=5000) as recorded:
-        app["flow"].confirm("3280")
-    assert "pos_link" not in recorded.args[0].receipt_model  # an ordinary counter sale
-    assert app["broker"].get_sale("POS-7001").state == "cancelled"
-
-
-@pytest.mark.ui
-def test_refusals_against_the_running_counter(qtbot, app):
-    broker = app["broker"]
-    with client(app) as c:
-        malformed = c.post("/v1/pos/sales", json={**SALE, "lines": [{"amount_yen": 3280.5}]})
-        assert malformed.status_code == 422
-        assert malformed.json()["field"] == "lines.0.amount_yen"
-    with client(app, token="not-the-token") as stranger:
+def test_refusals_of_the_running_link(qtbot, counter_app):
+    win, counter, link = counter_app
+    with client(link) as c:
+        broken = c.post("/v1/pos/sales", content=b'{"sale_id": "POS-1", ',
+                        headers={"Content-Type": "application/json"})
+        assert broken.status_code == 400
+        assert broken.json()["error"] == "malformed_body"
+        assert "JSON" in broken.json()["detail"]["ja"]
+        assert broken.json()["detail"]["en"].startswith("The body is not a JSON object")
+        bad_field = c.post("/v1/pos/sales", json={**SALE, "amount_yen": "3280"})
+        assert bad_field.status_code == 422 and bad_field.json()["field"] == "amount_yen"
+    with client(link, token="not-the-token") as stranger:
         wrong = stranger.post("/v1/pos/sales", json=SALE)
         assert wrong.status_code == 401 and wrong.json()["error"] == "unauthorized"
+        assert "トークン" in wrong.json()["detail"]["ja"]
+
+    # Bound to the loopback address only: a LAN address of this PC is not listening.
+    server = link.server
+    assert server is not None and server.bound_address == ("127.0.0.1", server.port)
+    lan = _outbound_address()
+    if lan is not None:
+        with pytest.raises(OSError):
+            socket.create_connection((lan, server.port), timeout=2).close()
 
     async def from_the_store_lan() -> httpx.Response:
-        # The running server's own app, as a peer on the LAN would reach it.
-        transport = httpx.ASGITransport(app=app["server"].app, client=("10.0.0.42", 40000))
+        # The running server's own app, called as a peer on the LAN would reach it.
+        transport = httpx.ASGITransport(app=server.app, client=("192.168.1.23", 40000))
         async with httpx.AsyncClient(transport=transport, base_url="http://till") as c:
             return await c.post("/v1/pos/sales", json=SALE,
-                                headers={"Authorization": f"Bearer {app['token']}"})
+                                headers={"Authorization": f"Bearer {link.token}"})
 
     remote = asyncio.run(from_the_store_lan())
     assert remote.status_code == 403 and remote.json()["error"] == "not_loopback"
-    assert broker.waiting() is None and app["screen"].banner.text() == ""
-    assert app["store"].outbox_counts() == {}
+    qtbot.wait(200)
+    assert link.broker.waiting() is None and not counter.pos_banner.isVisible()
+    assert ops_recorded(win.register) == 0
+
+
+@pytest.mark.ui
+def test_the_example_pos_runs_against_the_app(qtbot, counter_app):
+    win, counter, link = counter_app
+    # As an integrator runs it: the token read from the register's home folder.
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "docs" / "pos_example.py"), "--url", link.url,
+         "--amount", "1200", "--sale-id", "EX-APP-1", "--line", "4901,おにぎり,food,4,1200,8"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "TAMARU_HOME": str(win.register.settings.home)})
+    try:
+        qtbot.waitUntil(lambda: counter.pos_banner.isVisible(), timeout=15000)
+        assert counter.pos_banner.headline.text() == "POS から ￥1,200"
+        tap(qtbot, counter, "山田 花子")
+        qtbot.mouseClick(counter.confirm_button, LEFT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    sale = win.register.flow.last_sale
+    assert f"receipt {sale.facts.receipt_no}" in out
+    assert "amount due ￥1,200" in out and "discount   ￥0 (0 pt used)" in out
+    assert f"+{sale.facts.quote.points_earned:,} pt" in out
+    assert link.broker.get_sale("EX-APP-1").state == "confirmed"

@@ -41,6 +41,7 @@ from sync.store import RegisterStore, list_cards
 from sync.worker import StoreWorker
 from tests.support.hq_process import HqProcess
 from tests.support.seed import NOW, PHONE_KEY, TOKYO, seeded_store
+from tests.ui.shell_support import screen_context
 
 LIGHT = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 LEFT = Qt.MouseButton.LeftButton
@@ -76,7 +77,7 @@ def test_return_screen_scan_approve_and_confirm(qtbot, register):
     flow = ReturnFlow(store, worker, bus, staff_book=book, print_receipt=printed.append,
                       tz=TOKYO, store_name="たまる商店", clock=lambda tz: NOW,
                       staff=book.get("C01"))
-    screen = ReturnsScreen(flow, bus)
+    screen = ReturnsScreen(screen_context(bus, returns=flow))
     qtbot.addWidget(screen)
     screen.show()
     assert not screen.confirm_button.isEnabled()
@@ -107,7 +108,7 @@ def test_return_screen_explains_a_foreign_receipt(qtbot, register):
     store, worker, bus, book = register
     flow = ReturnFlow(store, worker, bus, staff_book=book, print_receipt=lambda _: None,
                       tz=TOKYO, store_name="たまる商店", clock=lambda tz: NOW)
-    screen = ReturnsScreen(flow, bus)
+    screen = ReturnsScreen(screen_context(bus, returns=flow))
     qtbot.addWidget(screen)
     qtbot.keyClicks(screen.receipt_no, "R07-000123")
     qtbot.mouseClick(screen.search_button, LEFT)
@@ -125,7 +126,7 @@ def test_enrol_screen_shows_errors_then_enrols_offline(qtbot, register):
     printed: list[str] = []
     flow = EnrolFlow(store, worker, bus, tz=TOKYO, store_name="たまる商店",
                      print_receipt=printed.append, phone_key=PHONE_KEY, clock=lambda tz: NOW)
-    screen = EnrolScreen(flow, bus)
+    screen = EnrolScreen(screen_context(bus, enrol=flow))
     qtbot.addWidget(screen)
     screen.show()
     screen.name.setText("佐藤 次郎")  # as an IME commits it
@@ -192,7 +193,7 @@ def test_lookup_screen_history_from_hq_then_this_register_when_hq_is_down(
     flow = LookupFlow(store, worker, bus, tz=TOKYO, store_name="たまる商店",
                       print_receipt=lambda _: None, hq=HqLookup(hq.url, token, timeout=2),
                       clock=lambda tz: NOW, staff=_manager())
-    screen = LookupScreen(flow, bus)
+    screen = LookupScreen(screen_context(bus, lookup=flow))
     qtbot.addWidget(screen)
     screen.show()
     qtbot.keyClicks(screen.query, member.member_no)
@@ -218,7 +219,7 @@ def test_lookup_screen_corrections_are_for_managers(qtbot, register):
     flow = LookupFlow(store, worker, bus, tz=TOKYO, store_name="たまる商店",
                       print_receipt=printed.append, phone_key=PHONE_KEY, clock=lambda tz: NOW,
                       staff=book.get("C01"))
-    screen = LookupScreen(flow, bus)
+    screen = LookupScreen(screen_context(bus, lookup=flow))
     qtbot.addWidget(screen)
     screen.show()
     qtbot.keyClicks(screen.query, "090-1234-5678")
@@ -252,11 +253,12 @@ def test_lookup_screen_corrections_are_for_managers(qtbot, register):
 
 @pytest.mark.ui
 def test_reports_screen_figures_chart_and_csv(qtbot, register, tmp_path):
-    store, _, _, book = register
+    store, _, bus, book = register
     sell(store, 3000)
     sell(store, 1500, NOW.replace(hour=15))
-    screen = ReportsScreen(ReportsFlow(store, tz=TOKYO, clock=lambda tz: NOW.replace(hour=18)),
-                           staff=lambda: book.get("C01"), export_dir=tmp_path / "exports")
+    flow = ReportsFlow(store, tz=TOKYO, clock=lambda tz: NOW.replace(hour=18))
+    screen = ReportsScreen(screen_context(bus, reports=flow, staff=lambda: book.get("C01"),
+                                          export_dir=tmp_path / "exports"))
     qtbot.addWidget(screen)
     screen.show()
     assert screen.heading.text() == "2026年11月22日 の日計"
@@ -325,7 +327,7 @@ def test_settings_screen_checks_devices_and_saves(qtbot, tmp_path):
                       make_printer=lambda spec: printer, read_timeout_s=5)
     asked: list[str] = []
     bus.subscribe("provision_requested", lambda: asked.append("yes"))
-    screen = SettingsScreen(ops, bus)
+    screen = SettingsScreen(screen_context(bus, settings=ops))
     qtbot.addWidget(screen)
     screen.show()
     assert screen.hq_address.text() == EMBEDDED_HQ

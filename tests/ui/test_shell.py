@@ -7,8 +7,9 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLabel
 
 from desktop.flows.signin import SHIFT_END
 from desktop.screens.approval import ManagerApprovalDialog
@@ -41,7 +42,9 @@ def test_sign_in_screen_gates_the_register(qtbot, open_window):
     assert win.status.queue.text() == "未送信 0 件"
     assert win.status.last_sync.text().startswith("最終同期 ")
     assert counter.member_panel.prompt.text() == "カードをタッチまたはQRをスキャン"
-    assert [b.text() for b in win.fkey_buttons.values()] == ["F1  レジ", "F12  サインアウト"]
+    assert [b.text() for b in win.fkey_buttons.values()] == [
+        "F1  レジ", "F2  返品", "F3  入会", "F4  会員照会", "F5  集計", "F9  設定",
+        "F12  サインアウト"]
 
 
 @pytest.mark.ui
@@ -109,15 +112,110 @@ def test_shift_change_and_sign_out(qtbot, open_window):
 def test_function_keys(qtbot, open_window):
     win = open_window()
     counter = signed_in(qtbot, win)
-    for key in (Qt.Key.Key_F2, Qt.Key.Key_F3, Qt.Key.Key_F5, Qt.Key.Key_F9):
-        QTest.keyClick(win, key)  # screens not built yet: nothing happens
-        assert win.current() is counter
+    QTest.keyClick(win, Qt.Key.Key_F2)
+    assert win.current() is win.screens["returns"]
+    assert win.fkey_buttons["returns"].isChecked() and not win.fkey_buttons["counter"].isChecked()
+    QTest.keyClick(win, Qt.Key.Key_F3)
+    assert win.current() is win.screens["enrolment"]
+    QTest.keyClick(win, Qt.Key.Key_F1)
+    assert win.current() is counter
     qtbot.mouseClick(win.status.change_button, LEFT)
     assert win.current() is win.signin
     win.function_key("counter")  # F1
     assert win.current() is counter and win.fkey_buttons["counter"].isChecked()
     qtbot.mouseClick(win.fkey_buttons["sign_out"], LEFT)
     qtbot.waitUntil(lambda: win.current() is win.signin, timeout=5000)
+    QTest.keyClick(win, Qt.Key.Key_F2)  # signed out: no function keys
+    assert win.current() is win.signin
+
+
+def answer_approval(code, pin, seen=None, *, refused=False):
+    """Fill in the manager approval dialog as soon as it is shown (it runs its own loop).
+
+    `code` None cancels it; `refused` cancels it once it has said no."""
+    def fill():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, ManagerApprovalDialog):
+            QTimer.singleShot(20, fill)
+            return
+        if seen is not None:
+            seen.append(dialog)
+        if code is None:
+            dialog.reject()
+            return
+        dialog.code.setText(code)
+        dialog.pin.setText(pin)
+        dialog.submit()
+        if refused:
+            give_up(dialog)
+
+    def give_up(dialog):
+        if dialog.ok.isEnabled() and dialog.message.objectName() == "message_error":
+            dialog.reject()
+        else:
+            QTimer.singleShot(20, lambda: give_up(dialog))
+
+    QTimer.singleShot(0, fill)
+
+
+@pytest.mark.ui
+def test_manager_screens_ask_a_cashier_for_a_manager(qtbot, open_window):
+    win = open_window()
+    counter = signed_in(qtbot, win)
+    seen = []
+    answer_approval(None, None, seen)  # the cashier gives up
+    QTest.keyClick(win, Qt.Key.Key_F9)
+    assert seen and "「設定」は店長の承認が必要です" in " ".join(
+        w.text() for w in seen[0].findChildren(QLabel))
+    assert win.current() is counter and not win.fkey_buttons["settings"].isChecked()
+    # The window takes the keyboard back (nothing else would without a window manager).
+    qtbot.waitUntil(win.isActiveWindow, timeout=5000)
+
+    answer_approval("2001", "0000", seen, refused=True)  # a cashier cannot approve …
+    QTest.keyClick(win, Qt.Key.Key_F4)
+    assert len(seen) == 2 and win.current() is counter
+    assert "店長" in seen[-1].message.text()
+    qtbot.waitUntil(win.isActiveWindow, timeout=5000)
+
+    answer_approval("1001", "1234")  # … a manager can
+    QTest.keyClick(win, Qt.Key.Key_F4)
+    lookup = win.screens["lookup"]
+    assert win.current() is lookup
+    assert lookup.adjust_button.isEnabled()  # corrections in the approving manager's name
+    assert lookup.flow.staff.staff_id == "1001"
+    qtbot.waitUntil(win.isActiveWindow, timeout=5000)
+    QTest.keyClick(win, Qt.Key.Key_F1)
+    assert lookup.flow.staff.staff_id == "2001"  # the approval ended with the visit
+    assert not lookup.adjust_button.isEnabled()
+
+    QTest.keyClick(win, Qt.Key.Key_F12)
+    qtbot.waitUntil(lambda: win.current() is win.signin, timeout=5000)
+    signed_in(qtbot, win, "1001", "1234")  # a manager opens them without asking
+    QTest.keyClick(win, Qt.Key.Key_F5)
+    assert win.current() is win.screens["reports"]
+    QTest.keyClick(win, Qt.Key.Key_F9)
+    assert win.current() is win.screens["settings"]
+
+
+@pytest.mark.ui
+def test_taps_and_scans_reach_the_screen_shown(qtbot, open_window):
+    win = open_window()
+    counter = signed_in(qtbot, win)
+    reader = win.register.reader
+    QTest.keyClick(win, Qt.Key.Key_F3)
+    enrol = win.screens["enrolment"]
+    reader.tap("04CAFE00112233")  # a new card: bound to the enrolment, not looked up
+    qtbot.waitUntil(lambda: enrol.card.text() == "カード …2233", timeout=5000)
+    assert counter.member_panel.name.text() == ""
+    QTest.keyClick(win, Qt.Key.Key_F2)
+    returns = win.screens["returns"]
+    win.route_scan("TR:R77-000001")  # a receipt QR: looked up on the returns screen
+    qtbot.waitUntil(lambda: "R77" in returns.message.text() or
+                    returns.message.objectName() == "message_error", timeout=5000)
+    QTest.keyClick(win, Qt.Key.Key_F1)
+    qtbot.mouseClick(counter.devices.button("山田 花子"), LEFT)  # back at the counter
+    qtbot.waitUntil(lambda: "山田 花子" in counter.member_panel.name.text(), timeout=5000)
+    assert enrol.card.text() == "カード …2233"
 
 
 @pytest.mark.ui
@@ -160,7 +258,9 @@ def test_english(qtbot, open_window):
         assert win.status.staff.text() == "Staff: レジ 田村"  # names stay as they are
         assert counter.confirm_button.text() == "Confirm (Enter / F8)"
         assert counter.use_all.text() == "Use all"
-        assert [b.text() for b in win.fkey_buttons.values()] == ["F1  Counter", "F12  Sign out"]
+        assert [b.text() for b in win.fkey_buttons.values()] == [
+            "F1  Counter", "F2  Returns", "F3  Enrol", "F4  Member look-up", "F5  Reports",
+            "F9  Settings", "F12  Sign out"]
         qtbot.mouseClick(counter.devices.button("unknown card"), LEFT)
         qtbot.waitUntil(lambda: counter.message.text().startswith("This card is not"),
                         timeout=5000)

@@ -1,0 +1,120 @@
+"""What the counter's receipts say, read back from the printer's bytes: a sale confirmed
+on the counter flow goes through the print queue to a kanji-mode printer (a capture
+file), and the ESC/POS decoder reads what the member is handed. Offline sales carry the
+provisional mark; every receipt names the staff signed in and the program's rank, footer
+and campaign names."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from desktop.printing import PrintQueue
+from desktop.receipts import PROVISIONAL_MARK, REPRINT_MARK
+from devices.printers import FilePrinter
+from tests.desktop.counter_support import HANAKO_CARD, TOKYO, FakeHolds
+from tests.desktop.test_counter import make_flow
+from tests.support.escpos_decode import Decoded, decode
+
+
+class Till:
+    """The counter flow, and its receipts printed as the register does after a sale."""
+
+    def __init__(self, tmp_path: Path, *, online: bool | None, holds: FakeHolds) -> None:
+        self.online = online
+        self.flow, self.rec, self.store, self.worker = make_flow(
+            tmp_path, holds=holds, online=lambda: self.online)
+        self.paper = tmp_path / "printer.bin"
+        self.prints = PrintQueue(FilePrinter(str(self.paper), mode="kanji"), self.store,
+                                 self.worker, self.flow.events, tz=TOKYO)
+        # As desktop.app.Register does: the receipt prints after the commit.
+        self.flow.events.subscribe("sale_recorded", lambda sale: self.prints.print_receipt(
+            sale.facts.op_id, sale.facts.receipt_no))
+        self.printed: list[str] = []
+        self.flow.events.subscribe("receipt_printed", self.printed.append)
+
+    def sell(self, amount: str, redeem: str = "") -> str:
+        mark = self.rec.mark()
+        self.flow.card_presented(HANAKO_CARD)
+        self.rec.wait("member_shown", after=mark)
+        self.flow.confirm(amount, redeem)
+        (sale,) = self.rec.wait("sale_recorded", after=mark)
+        return sale.facts.op_id
+
+    def receipt(self, count: int = 1) -> Decoded:
+        deadline = time.monotonic() + 10
+        while len(self.printed) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(self.printed) >= count, "the receipt did not print"
+        jobs = self.paper.read_bytes()
+        return decode(jobs)
+
+    def close(self) -> None:
+        self.prints.stop()
+        self.flow.close()
+        self.worker.shutdown()
+        self.store.close()
+
+
+@pytest.fixture
+def till(tmp_path):
+    made: list[Till] = []
+
+    def make(*, online: bool | None = True, holds: FakeHolds | None = None) -> Till:
+        t = Till(tmp_path / f"till{len(made)}", online=online, holds=holds or FakeHolds())
+        made.append(t)
+        return t
+
+    yield make
+    for t in made:
+        t.close()
+
+
+def test_online_sale_names_staff_rank_campaigns_and_footer_without_provisional_mark(till):
+    t = till(online=True)
+    t.sell("2000")
+    paper = t.receipt()
+    text = paper.text
+    assert "担当 レジ 田村" in text
+    assert "会員ランク" in text and "常連" in text  # the program names the member's rank
+    assert "火曜市 ポイント2倍" in text  # a Tuesday: the campaign is named
+    assert "火曜市はポイント2倍" in text  # the program's footer
+    assert PROVISIONAL_MARK not in text and "仮の値" not in text
+    assert paper.qr_payloads == ["TR:R01-000001"]
+
+
+def test_offline_sale_is_marked_provisional_with_the_staff_name(till):
+    t = till(online=False)
+    t.sell("1000", "100")
+    text = t.receipt().text
+    assert PROVISIONAL_MARK in text
+    assert "ポイントは仮の値です。" in text and "HQ との通信が戻りしだい確定します。" in text
+    assert "担当 レジ 田村" in text
+    assert "ポイント利用" in text and "-100 pt" in text
+
+
+def test_hold_timeout_falls_back_offline_and_the_receipt_says_provisional(till):
+    holds = FakeHolds()
+    holds.mode = "timeout"
+    t = till(online=True, holds=holds)
+    t.sell("1000", "100")
+    text = t.receipt().text
+    assert PROVISIONAL_MARK in text
+    assert holds.created and holds.voided  # the hold asked for was let go
+
+
+def test_reprint_of_the_last_receipt_is_a_marked_copy(till):
+    t = till(online=True)
+    t.sell("500")
+    first = t.receipt()
+    assert REPRINT_MARK not in first.text
+    assert t.prints.status().last_receipt == "R01-000001"
+    assert t.prints.reprint_last()
+    both = t.receipt(count=2)
+    assert both.cuts == 2
+    copy = both.text[len(first.text):]
+    assert REPRINT_MARK in copy and "担当 レジ 田村" in copy
+    assert t.store.print_state(t.flow.last_sale.facts.op_id)[0] == "printed"
+    assert "2026年11月10日 10:30" in copy  # the sale's time, as issued
