@@ -73,37 +73,37 @@
     <message>
         <location filename="../../desktop/camera_scan.py" line="+60"/>
         <source>カメラ読み取りは停止中です</source>
-        <translation type="unfinished"></translation>
+        <translation>Camera scanning is off</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>カメラを準備しています</source>
-        <translation type="unfinished"></translation>
+        <translation>Starting the camera</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>カメラで会員コードを読み取れます</source>
-        <translation type="unfinished"></translation>
+        <translation>Ready to scan member codes with the camera</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>このパソコンではカメラ読み取りを使えません（カメラ機能が入っていません）</source>
-        <translation type="unfinished"></translation>
+        <translation>Camera scanning is not available on this PC (camera support is not installed)</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>このパソコンではカメラ読み取りを使えません（QRコードの読み取り機能が入っていません）</source>
-        <translation type="unfinished"></translation>
+        <translation>Camera scanning is not available on this PC (QR code reading is not installed)</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>カメラが見つかりません。接続を確認してください</source>
-        <translation type="unfinished"></translation>
+        <translation>No camera found. Check the connection</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>カメラが使えなくなりました。接続を確認してください</source>
-        <translation type="unfinished"></translation>
+        <translation>The camera stopped working. Check the connection</translation>
     </message>
 </context>
 <context>
@@ -172,7 +172,7 @@
     <message>
         <location line="+2"/>
         <source>POS の取引を取消（Esc）</source>
-        <translation type="unfinished"></translation>
+        <translation>Cancel POS sale (Esc)</translation>
     </message>
     <message>
         <location line="+60"/>
@@ -182,12 +182,12 @@
     <message>
         <location line="+50"/>
         <source>再発行できるレシートがまだありません</source>
-        <translation type="unfinished"></translation>
+        <translation>No receipt to reprint yet</translation>
     </message>
     <message>
         <location line="+51"/>
         <source>記録しました（取引番号 {no}）</source>
-        <translation>Recorded (receipt {no})</translation>
+        <translation>Recorded (transaction no. {no})</translation>
     </message>
 </context>
 <context>
@@ -223,97 +223,97 @@
     <message>
         <location line="+15"/>
         <source>会員登録（店頭）</source>
-        <translation type="unfinished"></translation>
+        <translation>Member sign-up (in store)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>お名前とフリガナだけで登録できます。誕生月と電話番号は任意です。</source>
-        <translation type="unfinished"></translation>
+        <translation>Only the name and its kana are needed. Birthday month and phone are optional.</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>例 山田 花子</source>
-        <translation type="unfinished"></translation>
+        <translation>e.g. 山田 花子</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>例 ヤマダ ハナコ</source>
-        <translation type="unfinished"></translation>
+        <translation>e.g. ヤマダ ハナコ</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>答えない</source>
-        <translation type="unfinished"></translation>
+        <translation>Prefer not to say</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>{m}月</source>
-        <translation type="unfinished"></translation>
+        <translation>Month {m}</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>任意 例 090-1234-5678</source>
-        <translation type="unfinished"></translation>
+        <translation>Optional, e.g. 090-1234-5678</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>お名前</source>
-        <translation type="unfinished"></translation>
+        <translation>Name</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>フリガナ</source>
-        <translation type="unfinished"></translation>
+        <translation>Name in kana</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>誕生月（任意）</source>
-        <translation type="unfinished"></translation>
+        <translation>Birthday month (optional)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>電話番号（任意）</source>
-        <translation type="unfinished"></translation>
+        <translation>Phone (optional)</translation>
     </message>
     <message>
         <location line="+23"/>
         <source>クリア</source>
-        <translation type="unfinished"></translation>
+        <translation>Clear</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>登録する</source>
-        <translation type="unfinished"></translation>
+        <translation>Enrol</translation>
     </message>
     <message>
         <location line="+14"/>
         <source>カード</source>
-        <translation type="unfinished"></translation>
+        <translation>Card</translation>
     </message>
     <message>
         <location line="+11"/>
         <source>登録したカードはこのレジですぐに使えます。オフラインでも登録でき、HQ に接続したときに会員番号が発行されます。</source>
-        <translation type="unfinished"></translation>
+        <translation>The card works at this register right away. Enrolment also works offline; the member number is issued once HQ is reached.</translation>
     </message>
     <message>
         <location line="+66"/>
         <source>入力内容を確認してください</source>
-        <translation type="unfinished"></translation>
+        <translation>Please check the entries</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>このカードを登録します</source>
-        <translation type="unfinished"></translation>
+        <translation>This card will be registered</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>新しいカードをタッチするか、会員カードのバーコードを読み取ってください</source>
-        <translation type="unfinished"></translation>
+        <translation>Tap a new card or scan the member card&apos;s barcode</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>登録しました（取引番号 {no}）。入会受付票を印刷しています。カードはすぐに使えます</source>
-        <translation type="unfinished"></translation>
+        <translation>Enrolled (transaction no. {no}). Printing the enrolment slip. The card can be used right away</translation>
     </message>
 </context>
 <context>
@@ -321,17 +321,17 @@
     <message>
         <location filename="../../desktop/screens/reports.py" line="+90"/>
         <source>発行ポイント</source>
-        <translation type="unfinished"></translation>
+        <translation>Points issued</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>利用ポイント</source>
-        <translation>Points to use</translation>
+        <translation>Points used</translation>
     </message>
     <message>
         <location line="+8"/>
         <source>（時）</source>
-        <translation type="unfinished"></translation>
+        <translation>(hour)</translation>
     </message>
 </context>
 <context>
@@ -344,184 +344,184 @@
     <message>
         <location line="+19"/>
         <source>会員番号・カード番号・電話番号</source>
-        <translation type="unfinished"></translation>
+        <translation>Member no., card no. or phone</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>検索</source>
-        <translation type="unfinished"></translation>
+        <translation>Search</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>カードをタッチしても呼び出せます</source>
-        <translation type="unfinished"></translation>
+        <translation>You can also tap a card to find the member</translation>
     </message>
     <message>
         <location line="+20"/>
         <source>有効期限ごとのポイント</source>
-        <translation type="unfinished"></translation>
+        <translation>Points by expiry</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>種類</source>
-        <translation type="unfinished"></translation>
+        <translation>Type</translation>
     </message>
     <message>
         <location line="+0"/>
         <location line="+36"/>
         <source>ポイント</source>
-        <translation type="unfinished"></translation>
+        <translation>Points</translation>
     </message>
     <message>
         <location line="-36"/>
         <source>有効期限</source>
-        <translation type="unfinished"></translation>
+        <translation>Expiry</translation>
     </message>
     <message>
         <location line="+3"/>
         <location line="+1"/>
         <source>カード</source>
-        <translation type="unfinished"></translation>
+        <translation>Card</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>状態</source>
-        <translation type="unfinished"></translation>
+        <translation>Status</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>理由 例 紛失届</source>
-        <translation type="unfinished"></translation>
+        <translation>Reason, e.g. reported lost</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>カード停止</source>
-        <translation type="unfinished"></translation>
+        <translation>Block card</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>再発行</source>
-        <translation type="unfinished"></translation>
+        <translation>Reissue</translation>
     </message>
     <message>
         <location line="+23"/>
         <source>日時</source>
-        <translation type="unfinished"></translation>
+        <translation>Date/time</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>内容</source>
-        <translation type="unfinished"></translation>
+        <translation>Activity</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>残高</source>
-        <translation type="unfinished"></translation>
+        <translation>Balance</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>備考</source>
-        <translation type="unfinished"></translation>
+        <translation>Notes</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>さらに表示</source>
-        <translation type="unfinished"></translation>
+        <translation>Show more</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>履歴</source>
-        <translation type="unfinished"></translation>
+        <translation>History</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>ポイントを加算（+）または減算（-）します。理由は HQ の記録とお客様の控えに残ります。</source>
-        <translation type="unfinished"></translation>
+        <translation>Add (+) or deduct (-) points. The reason is kept in HQ&apos;s records and on the customer&apos;s copy.</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>例 +100 / -50</source>
-        <translation type="unfinished"></translation>
+        <translation>e.g. +100 / -50</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>理由 例 レシート紛失分の付与</source>
-        <translation type="unfinished"></translation>
+        <translation>Reason, e.g. points for a lost receipt</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>調整する</source>
-        <translation type="unfinished"></translation>
+        <translation>Adjust</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>調整ポイント</source>
-        <translation type="unfinished"></translation>
+        <translation>Points to adjust</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>理由</source>
-        <translation type="unfinished"></translation>
+        <translation>Reason</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>ポイント調整</source>
-        <translation type="unfinished"></translation>
+        <translation>Adjust points</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>統合元の会員のポイントとカードを、表示中の会員に移します。統合元は利用停止になります。</source>
-        <translation type="unfinished"></translation>
+        <translation>Moves the points and cards of the member merged in to the member shown. The merged member is then blocked.</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>統合元の会員番号またはカード番号</source>
-        <translation type="unfinished"></translation>
+        <translation>Member no. or card no. to merge in</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>確認</source>
-        <translation type="unfinished"></translation>
+        <translation>Check</translation>
     </message>
     <message>
         <location line="+8"/>
         <source>理由 例 二重登録</source>
-        <translation type="unfinished"></translation>
+        <translation>Reason, e.g. registered twice</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>統合する</source>
-        <translation type="unfinished"></translation>
+        <translation>Merge</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>会員統合</source>
-        <translation type="unfinished"></translation>
+        <translation>Merge members</translation>
     </message>
     <message>
         <location line="+16"/>
         <source>店長のみ操作できます</source>
-        <translation type="unfinished"></translation>
+        <translation>Manager only</translation>
     </message>
     <message>
         <location line="+42"/>
         <source>カードを選んでください</source>
-        <translation type="unfinished"></translation>
+        <translation>Select a card</translation>
     </message>
     <message>
         <location line="+36"/>
         <source>新しいカードをタッチしてください</source>
-        <translation type="unfinished"></translation>
+        <translation>Tap the new card</translation>
     </message>
     <message>
         <location line="+11"/>
         <source>（利用停止）</source>
-        <translation type="unfinished"></translation>
+        <translation> (blocked)</translation>
     </message>
     <message>
         <location line="+19"/>
         <source>会員を検索してください</source>
-        <translation type="unfinished"></translation>
+        <translation>Search for a member</translation>
     </message>
     <message>
         <location line="+10"/>
@@ -531,7 +531,7 @@
     <message>
         <location line="+3"/>
         <source>（HQ で発行待ち）</source>
-        <translation type="unfinished"></translation>
+        <translation>(to be issued by HQ)</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -541,62 +541,62 @@
     <message>
         <location line="+4"/>
         <source>利用停止</source>
-        <translation type="unfinished"></translation>
+        <translation>Blocked</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>仮登録</source>
-        <translation type="unfinished"></translation>
+        <translation>Provisional</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>不足 {debt}</source>
-        <translation type="unfinished"></translation>
+        <translation>Owes {debt}</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>HQ: 残高 {b}&#x3000;取り置き {h}&#x3000;利用可能 {a}</source>
-        <translation type="unfinished"></translation>
+        <translation>HQ: balance {b}  held {h}  available {a}</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>HQ 未確定の増減 {d:+,} pt を含みます</source>
-        <translation type="unfinished"></translation>
+        <translation>Includes {d:+,} pt not yet confirmed by HQ</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>期間限定</source>
-        <translation type="unfinished"></translation>
+        <translation>Limited-time</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>通常</source>
-        <translation type="unfinished"></translation>
+        <translation>Base</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>期限なし</source>
-        <translation type="unfinished"></translation>
+        <translation>No expiry</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>利用中</source>
-        <translation type="unfinished"></translation>
+        <translation>Active</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>停止</source>
-        <translation type="unfinished"></translation>
+        <translation>Blocked</translation>
     </message>
     <message>
         <location line="+20"/>
         <source>統合元: {name}（{no}）{points}</source>
-        <translation type="unfinished"></translation>
+        <translation>Merge in: {name} ({no}) {points}</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>{what}（取引番号 {no}）</source>
-        <translation type="unfinished"></translation>
+        <translation>{what} (transaction no. {no})</translation>
     </message>
 </context>
 <context>
@@ -786,32 +786,32 @@
     <message>
         <location line="+255"/>
         <source>会員なしで会計</source>
-        <translation type="unfinished"></translation>
+        <translation>No member</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>カードのないお客様: POS にポイントなしでお会計するよう伝えます</source>
-        <translation type="unfinished"></translation>
+        <translation>Customer without a card: tells the POS to settle without points</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>POS から {amount}</source>
-        <translation type="unfinished"></translation>
+        <translation>From the POS: {amount}</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>内税</source>
-        <translation type="unfinished"></translation>
+        <translation>tax incl.</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>外税</source>
-        <translation type="unfinished"></translation>
+        <translation>tax excl.</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>{items} 点（{basis}）・POS の取引 {sale_id}。会員カードをタッチまたは QR をスキャンし、確定してください</source>
-        <translation type="unfinished"></translation>
+        <translation>{items} item(s) ({basis}) · POS sale {sale_id}. Tap the member card or scan the QR code, then confirm</translation>
     </message>
 </context>
 <context>
@@ -819,108 +819,108 @@
     <message>
         <location line="+13"/>
         <source>新しいロール紙をセットしてカバーを閉じ、「印刷を再開」を押してください</source>
-        <translation type="unfinished"></translation>
+        <translation>Load a new paper roll, close the cover and press &quot;Resume printing&quot;</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>プリンターのカバーを奥まで閉じてから「印刷を再開」を押してください</source>
-        <translation type="unfinished"></translation>
+        <translation>Close the printer cover fully, then press &quot;Resume printing&quot;</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>プリンターの電源を切り、紙詰まりを取り除いてから電源を入れ、「印刷を再開」を押してください</source>
-        <translation type="unfinished"></translation>
+        <translation>Turn the printer off, clear the paper jam, turn it on again and press &quot;Resume printing&quot;</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>プリンターの電源が入っているか、ケーブルが抜けていないか確認してください</source>
-        <translation type="unfinished"></translation>
+        <translation>Check that the printer is on and its cable is plugged in</translation>
     </message>
     <message>
         <location line="+2"/>
         <location line="+2"/>
         <source>プリンターの電源と、LAN・USB ケーブルを確認してください</source>
-        <translation type="unfinished"></translation>
+        <translation>Check the printer&apos;s power and its LAN/USB cable</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>プリンターの電源を入れ直してください</source>
-        <translation type="unfinished"></translation>
+        <translation>Turn the printer off and on again</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>ケーブルがしっかり差さっているか確認してください</source>
-        <translation type="unfinished"></translation>
+        <translation>Check that the cable is firmly plugged in</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>プリンターを使っているほかのアプリを閉じてください</source>
-        <translation type="unfinished"></translation>
+        <translation>Close any other application using the printer</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>店長に連絡してください</source>
-        <translation type="unfinished"></translation>
+        <translation>Tell the manager</translation>
     </message>
     <message>
         <location line="+20"/>
         <source>印刷を再開</source>
-        <translation type="unfinished">Resume printing</translation>
+        <translation>Resume printing</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>あとで印刷</source>
-        <translation type="unfinished"></translation>
+        <translation>Print later</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>レシート再発行</source>
-        <translation type="unfinished"></translation>
+        <translation>Reprint receipt</translation>
     </message>
     <message>
         <location line="+18"/>
         <source>印刷を止めています: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>Printing paused: {reason}</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>。お買い上げは記録済みで、レジはそのまま使えます</source>
-        <translation type="unfinished"></translation>
+        <translation>. The sale is recorded and the register can keep selling</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>印刷をやり直しています（{n} 回目）: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>Retrying the print (attempt {n}): {reason}</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>印刷できなかったレシート {n} 件</source>
-        <translation type="unfinished"></translation>
+        <translation>Receipts not printed: {n}</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>。直したら「未印刷を印刷」を押してください</source>
-        <translation type="unfinished"></translation>
+        <translation>. When it is fixed, press &quot;Print unprinted&quot;</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>印刷しています</source>
-        <translation type="unfinished"></translation>
+        <translation>Printing</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>プリンター: 準備できています</source>
-        <translation type="unfinished"></translation>
+        <translation>Printer: ready</translation>
     </message>
     <message>
         <location line="+10"/>
         <source>未印刷を印刷（{n} 件）</source>
-        <translation type="unfinished"></translation>
+        <translation>Print unprinted ({n})</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>最後のレシート（{no}）をもう一度印刷します</source>
-        <translation type="unfinished"></translation>
+        <translation>Print the last receipt ({no}) again</translation>
     </message>
 </context>
 <context>
@@ -981,37 +981,37 @@
     <message>
         <location line="+12"/>
         <source>日計を表示</source>
-        <translation type="unfinished"></translation>
+        <translation>Day totals</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>自分のシフト</source>
-        <translation type="unfinished"></translation>
+        <translation>My shift</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>CSV に書き出す</source>
-        <translation type="unfinished"></translation>
+        <translation>Export CSV</translation>
     </message>
     <message>
         <location line="+17"/>
         <source>会員のお買上げ</source>
-        <translation type="unfinished"></translation>
+        <translation>Member sales</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>会員数</source>
-        <translation type="unfinished"></translation>
+        <translation>Members</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>発行ポイント</source>
-        <translation type="unfinished"></translation>
+        <translation>Points issued</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>利用ポイント</source>
-        <translation>Points to use</translation>
+        <translation>Points used</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1021,32 +1021,32 @@
     <message>
         <location line="+0"/>
         <source>返品のポイント取消／返却</source>
-        <translation type="unfinished"></translation>
+        <translation>Points reversed/restored on returns</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>ポイント調整</source>
-        <translation type="unfinished"></translation>
+        <translation>Point adjustments</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>HQ 未確定</source>
-        <translation type="unfinished"></translation>
+        <translation>Not yet confirmed by HQ</translation>
     </message>
     <message>
         <location line="+13"/>
         <source>入会（担当者別）</source>
-        <translation type="unfinished"></translation>
+        <translation>Enrolments by staff</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>ポイントの内訳（キャンペーン別）</source>
-        <translation type="unfinished"></translation>
+        <translation>Points by campaign</translation>
     </message>
     <message>
         <location line="+10"/>
         <source>時間帯別のポイント</source>
-        <translation type="unfinished"></translation>
+        <translation>Points by hour</translation>
     </message>
     <message>
         <location line="+27"/>
@@ -1057,38 +1057,38 @@
         <location line="+8"/>
         <location line="+4"/>
         <source>{n} 件&#x3000;{yen}</source>
-        <translation type="unfinished"></translation>
+        <translation>{n} · {yen}</translation>
     </message>
     <message>
         <location line="-3"/>
         <location line="+12"/>
         <source>{n} 人</source>
-        <translation type="unfinished"></translation>
+        <translation>{n}</translation>
     </message>
     <message>
         <location line="-4"/>
         <source>{n} 件</source>
-        <translation type="unfinished"></translation>
+        <translation>{n}</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>（HQ 却下 {n} 件）</source>
-        <translation type="unfinished"></translation>
+        <translation> ({n} refused by HQ)</translation>
     </message>
     <message>
         <location line="+15"/>
         <source>なし</source>
-        <translation type="unfinished"></translation>
+        <translation>None</translation>
     </message>
     <message>
         <location line="+13"/>
         <source>書き出せませんでした: {e}</source>
-        <translation type="unfinished"></translation>
+        <translation>Could not export: {e}</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>書き出しました: {path}</source>
-        <translation type="unfinished"></translation>
+        <translation>Exported: {path}</translation>
     </message>
 </context>
 <context>
@@ -1101,112 +1101,112 @@
     <message>
         <location line="+16"/>
         <source>返品するお買上げ</source>
-        <translation type="unfinished"></translation>
+        <translation>Sale to return</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>取引番号 例 R01-000001</source>
-        <translation type="unfinished"></translation>
+        <translation>Transaction no., e.g. R01-000001</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>呼び出す</source>
-        <translation type="unfinished"></translation>
+        <translation>Find</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>レシートのQRコードを読み取るか、取引番号を入力してください</source>
-        <translation type="unfinished"></translation>
+        <translation>Scan the receipt&apos;s QR code or enter the transaction no.</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>取引番号</source>
-        <translation type="unfinished"></translation>
+        <translation>Transaction no.</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>お買上げ日時</source>
-        <translation type="unfinished"></translation>
+        <translation>Date of sale</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>お買上げ金額</source>
-        <translation type="unfinished"></translation>
+        <translation>Sale amount</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>獲得ポイント</source>
-        <translation type="unfinished"></translation>
+        <translation>Points earned</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>利用ポイント</source>
-        <translation>Points to use</translation>
+        <translation>Points used</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>返品済み</source>
-        <translation type="unfinished"></translation>
+        <translation>Already returned</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>返品できる金額</source>
-        <translation type="unfinished"></translation>
+        <translation>Amount returnable</translation>
     </message>
     <message>
         <location line="+10"/>
         <source>返品する商品を選んでください</source>
-        <translation type="unfinished"></translation>
+        <translation>Select the items to return</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>返品金額（円）</source>
-        <translation type="unfinished"></translation>
+        <translation>Return amount (yen)</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>金額で返品</source>
-        <translation type="unfinished"></translation>
+        <translation>Return by amount</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>すべて返品</source>
-        <translation type="unfinished"></translation>
+        <translation>Return all</translation>
     </message>
     <message>
         <location line="+13"/>
         <source>ポイントの戻し</source>
-        <translation type="unfinished"></translation>
+        <translation>Points on this return</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>返品金額</source>
-        <translation type="unfinished"></translation>
+        <translation>Return amount</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>獲得ポイントの取消</source>
-        <translation type="unfinished"></translation>
+        <translation>Earned points reversed</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>利用ポイントの返却</source>
-        <translation type="unfinished"></translation>
+        <translation>Used points restored</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>現在の残高</source>
-        <translation type="unfinished"></translation>
+        <translation>Current balance</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>返品後の残高（見込み）</source>
-        <translation type="unfinished"></translation>
+        <translation>Balance after return (est.)</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>ポイントは HQ での確定後に正式に反映されます</source>
-        <translation type="unfinished"></translation>
+        <translation>Points become final once HQ confirms them</translation>
     </message>
     <message>
         <location line="+12"/>
@@ -1221,57 +1221,57 @@
     <message>
         <location line="+2"/>
         <source>承認</source>
-        <translation type="unfinished"></translation>
+        <translation>Approve</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>やり直す</source>
-        <translation type="unfinished"></translation>
+        <translation>Start over</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>返品を確定</source>
-        <translation type="unfinished"></translation>
+        <translation>Confirm return</translation>
     </message>
     <message>
         <location line="+94"/>
         <source>ポイントは HQ 確定済みの値です</source>
-        <translation type="unfinished"></translation>
+        <translation>Points as confirmed by HQ</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>ポイントはこのレジの計算です（HQ 未確定）</source>
-        <translation type="unfinished"></translation>
+        <translation>Points as worked out by this register (not yet confirmed by HQ)</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>{name} 様（会員番号 {no}）</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} (member no. {no})</translation>
     </message>
     <message>
         <location line="+15"/>
         <source>返品金額（円、最大 {max}）</source>
-        <translation type="unfinished"></translation>
+        <translation>Return amount (yen, up to {max})</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>返品する商品か金額を選んでください</source>
-        <translation type="unfinished"></translation>
+        <translation>Choose the items or an amount to return</translation>
     </message>
     <message>
         <location line="+15"/>
         <source>店長の承認が必要です: </source>
-        <translation type="unfinished"></translation>
+        <translation>A manager&apos;s approval is needed: </translation>
     </message>
     <message>
         <location line="+1"/>
         <source>承認済み（{who}）</source>
-        <translation type="unfinished"></translation>
+        <translation>Approved ({who})</translation>
     </message>
     <message>
         <location line="+11"/>
         <source>返品を記録しました（取引番号 {no}、{amount}）。返品受付票を印刷しています</source>
-        <translation type="unfinished"></translation>
+        <translation>Return recorded (transaction no. {no}, {amount}). Printing the return slip</translation>
     </message>
 </context>
 <context>
@@ -1335,89 +1335,89 @@
     <message>
         <location line="+17"/>
         <source>カードリーダー</source>
-        <translation type="unfinished"></translation>
+        <translation>Card reader</translation>
     </message>
     <message>
         <location line="+1"/>
         <location line="+21"/>
         <source>設定: {spec}</source>
-        <translation type="unfinished"></translation>
+        <translation>Setting: {spec}</translation>
     </message>
     <message>
         <location line="-18"/>
         <source>読み取りテスト</source>
-        <translation type="unfinished"></translation>
+        <translation>Test read</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>デモ用カードをタッチ</source>
-        <translation type="unfinished"></translation>
+        <translation>Tap the demo card</translation>
     </message>
     <message>
         <location line="+13"/>
         <source>レシートプリンター</source>
-        <translation type="unfinished"></translation>
+        <translation>Receipt printer</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>テスト印字</source>
-        <translation type="unfinished"></translation>
+        <translation>Test print</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>状態を確認</source>
-        <translation type="unfinished"></translation>
+        <translation>Check status</translation>
     </message>
     <message>
         <location line="+13"/>
         <source>表示とレシート</source>
-        <translation type="unfinished"></translation>
+        <translation>Display and receipts</translation>
     </message>
     <message>
         <location line="+6"/>
         <location line="+10"/>
         <source>保存</source>
-        <translation type="unfinished"></translation>
+        <translation>Save</translation>
     </message>
     <message>
         <location line="-8"/>
         <source>表示言語</source>
-        <translation type="unfinished"></translation>
+        <translation>Display language</translation>
     </message>
     <message>
         <location line="+10"/>
         <source>レシートの店舗名</source>
-        <translation type="unfinished"></translation>
+        <translation>Store name on receipts</translation>
     </message>
     <message>
         <location line="+8"/>
         <source>表示言語は次に起動したときから切り替わります</source>
-        <translation type="unfinished"></translation>
+        <translation>A new display language takes effect the next time the app starts</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>HQ（本部サーバー）</source>
-        <translation type="unfinished"></translation>
+        <translation>HQ (head office server)</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>HQ のアドレスを変えるとき、またはレジを登録し直すときは、本部から受け取ったコードで初期設定を行います。</source>
-        <translation type="unfinished"></translation>
+        <translation>To change the HQ address or set up this register again, run the initial setup with the code from head office.</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>初期設定（プロビジョニング）</source>
-        <translation type="unfinished"></translation>
+        <translation>Initial setup (provisioning)</translation>
     </message>
     <message>
         <location line="+30"/>
         <source>カードをリーダーにタッチしてください…</source>
-        <translation type="unfinished"></translation>
+        <translation>Tap a card on the reader…</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>印刷しています…</source>
-        <translation type="unfinished"></translation>
+        <translation>Printing…</translation>
     </message>
     <message>
         <location line="+6"/>
@@ -1427,27 +1427,27 @@
     <message>
         <location line="+28"/>
         <source>状態: {m}</source>
-        <translation type="unfinished"></translation>
+        <translation>Status: {m}</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>保存しました</source>
-        <translation type="unfinished"></translation>
+        <translation>Saved</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>保存しました。次に起動したときから切り替わります</source>
-        <translation type="unfinished"></translation>
+        <translation>Saved. It takes effect the next time the app starts</translation>
     </message>
     <message>
         <location line="+24"/>
         <source>レジ {device} として {url} に登録しました。アプリを再起動すると新しい HQ に接続します</source>
-        <translation type="unfinished"></translation>
+        <translation>Registered as register {device} at {url}. Restart the app to connect to the new HQ</translation>
     </message>
     <message>
         <location line="+8"/>
         <source>&#x3000;カード番号 {uid}</source>
-        <translation type="unfinished"></translation>
+        <translation>  Card no. {uid}</translation>
     </message>
 </context>
 <context>
@@ -1593,7 +1593,7 @@
     <message>
         <location line="+12"/>
         <source>同期中…</source>
-        <translation type="unfinished"></translation>
+        <translation>Syncing…</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -1613,7 +1613,7 @@
     <message>
         <location line="+6"/>
         <source>初回同期中…</source>
-        <translation type="unfinished"></translation>
+        <translation>First sync…</translation>
     </message>
     <message>
         <location line="+9"/>
@@ -2037,27 +2037,27 @@
     <message>
         <location filename="../../desktop/flows/counter.py" line="+89"/>
         <source>POS の金額（{pos}）と明細の合計（{basket}）が違います。POS から送り直してください</source>
-        <translation type="unfinished"></translation>
+        <translation>The POS amount ({pos}) differs from the items&apos; total ({basket}). Send the sale again from the POS</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>POS の取引（{amount}）を取り消しました。POS には「レジで取り消されました」と伝わります</source>
-        <translation type="unfinished"></translation>
+        <translation>The POS sale ({amount}) was cancelled. The POS is told &quot;Cancelled at the loyalty counter&quot;</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>POS に「会員なしでお会計」と伝えました（{amount}）。POS でそのままお会計してください</source>
-        <translation type="unfinished"></translation>
+        <translation>The POS was told &quot;No member: settle without points&quot; ({amount}). Finish the sale on the POS</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>POS が取引（{amount}）を取り消しました</source>
-        <translation type="unfinished"></translation>
+        <translation>The POS cancelled the sale ({amount})</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>POS の取引を取り消せませんでした。もう一度「取消」を押してください</source>
-        <translation type="unfinished"></translation>
+        <translation>The POS sale could not be cancelled. Press &quot;Cancel&quot; again</translation>
     </message>
 </context>
 </TS>
