@@ -8,13 +8,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.poslink.broker import PosBroker
 from desktop.poslink.counter_adapter import PosCounterBridge
 from desktop.poslink.filedrop import FileDrop
-from desktop.poslink.server import PosLinkServer, load_or_create_token, rotate_token
+from desktop.poslink.token import load_or_create_token, rotate_token
 from sync.events import EventBus
+
+if TYPE_CHECKING:
+    from desktop.poslink.server import PosLinkServer
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,10 @@ class PosLink:
         the other still runs, and the first problem is raised (OSError, RuntimeError)."""
         problems: list[Exception] = []
         if self.config.port and self.server is None:
+            # Imported here: the web framework costs the counter's start-up a quarter of a
+            # second, and a register with only the file drop never needs it.
+            from desktop.poslink.server import PosLinkServer
+
             server = PosLinkServer(self.broker, lambda: self._token, port=self.config.port)
             try:
                 server.start()

@@ -13,8 +13,6 @@ import asyncio
 import hmac
 import ipaddress
 import logging
-import os
-import secrets
 import socket
 import sys
 import threading
@@ -46,7 +44,6 @@ log = logging.getLogger(__name__)
 LOOPBACK = "127.0.0.1"
 DEFAULT_PORT = 8473
 MAX_WAIT_S = 60
-TOKEN_FILE = "poslink-token"
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": text} for code, text in (
@@ -58,35 +55,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         (422, "A field is missing or wrong; `field` names the first bad field"),
     )
 }
-
-
-# -- the token ------------------------------------------------------------------------
-
-
-def load_or_create_token(home: Path) -> str:
-    """This install's token: made at first start, kept readable by this user only."""
-    path = home / TOKEN_FILE
-    if path.exists():
-        token = path.read_text(encoding="ascii").strip()
-        if len(token) >= 32:
-            return token
-    return rotate_token(home)
-
-
-def rotate_token(home: Path) -> str:
-    """A new token (the settings screen's 再発行): the old one stops working at once."""
-    home.mkdir(parents=True, exist_ok=True)
-    path = home / TOKEN_FILE
-    token = secrets.token_urlsafe(32)
-    tmp = path.with_name(f".{TOKEN_FILE}.{os.getpid()}.tmp")
-    # Created 0600 rather than chmod-ed afterwards: never readable by others, even briefly.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        f.write(token + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    return token
 
 
 # -- long-poll wake-ups ---------------------------------------------------------------

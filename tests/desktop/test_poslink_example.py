@@ -15,7 +15,8 @@ import pytest
 from desktop.poslink.broker import Change, PosBroker
 from desktop.poslink.filedrop import FileDrop
 from desktop.poslink.models import SaleResult
-from desktop.poslink.server import PosLinkServer, load_or_create_token
+from desktop.poslink.server import PosLinkServer
+from desktop.poslink.token import load_or_create_token
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "pos_example.py"

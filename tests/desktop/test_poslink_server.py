@@ -13,13 +13,8 @@ import pytest
 
 from desktop.poslink.broker import PosBroker
 from desktop.poslink.models import SaleResult
-from desktop.poslink.server import (
-    PosLinkServer,
-    create_app,
-    load_or_create_token,
-    openapi_document,
-    rotate_token,
-)
+from desktop.poslink.server import PosLinkServer, create_app, openapi_document
+from desktop.poslink.token import load_or_create_token, rotate_token
 
 SALE = {"sale_id": "POS-0001", "amount_yen": 3280, "tax_basis": "included", "currency": "JPY",
         "lines": [{"sku": "4901234567894", "name": "緑茶", "category": "drink", "quantity": 2,
