@@ -9,8 +9,10 @@ The POS link (docs/pos-link.md) runs when `poslink.port` or `poslink.drop_dir` i
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from desktop.embedded_hq import EmbeddedHQ
@@ -152,6 +154,18 @@ def _scanner(settings: Settings) -> Scanner | None:
         raise SettingsError(f"devices.scanner: {exc}") from exc
 
 
+def hq_ca_file(settings: Settings) -> Path | None:
+    """The private CA HQ's certificate is checked against, if one is set (it must exist:
+    a missing file would otherwise surface as every connection failing)."""
+    value = str(settings.get("hq.ca_file")).strip()
+    if not value:
+        return None
+    path = Path(value)
+    if not path.is_file():
+        raise SettingsError(f"hq.ca_file: CA 証明書のファイルがありません（{value}）")
+    return path
+
+
 def poslink_config(settings: Settings) -> PosLinkConfig | None:
     """The POS link's settings, checked; None when the link is off."""
     port = int(settings.get("poslink.port"))
@@ -195,7 +209,7 @@ def build_register(settings: Settings, *, events: EventBus | None = None) -> Reg
             interval_s=float(settings.get("backup.interval_seconds")),
             keep=int(settings.get("backup.keep")), on_result=backed_up)
         worker = StoreWorker()
-        sync = SyncClient(store, worker, url, token, events=events,
+        sync = SyncClient(store, worker, url, token, events=events, ca_file=hq_ca_file(settings),
                           hold_timeout=float(settings.get("redeem.hold_timeout_seconds")))
         staff = StaffBook(store, max_failures=int(settings.get("staff.max_failures")),
                           lockout=timedelta(minutes=int(settings.get("staff.lockout_minutes"))))

@@ -8,10 +8,12 @@ not answer in time. Calls block; run them off the GUI thread.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 from pydantic import ValidationError
 
-from sync.client import check_hq_url
+from sync.client import check_hq_url, tls_context
 from sync.protocol import HistoryPage, MemberLookup
 
 DEFAULT_TIMEOUT_S = 3.0
@@ -28,10 +30,12 @@ class HqLookupError(Exception):
 
 class HqLookup:
     def __init__(self, base_url: str, token: str, *, timeout: float = DEFAULT_TIMEOUT_S,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None,
+                 ca_file: Path | str | None = None) -> None:
         self._http = httpx.Client(base_url=check_hq_url(base_url),
                                   headers={"Authorization": f"Bearer {token}"},
-                                  timeout=timeout, transport=transport)
+                                  timeout=timeout, transport=transport,
+                                  verify=tls_context(base_url, ca_file))
 
     def _get(self, path: str, params: dict[str, int] | None = None) -> bytes:
         try:

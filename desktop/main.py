@@ -40,6 +40,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--device", help="--provision: レジ番号")
     p.add_argument("--store", help="--provision: 店舗コード（確認用、省略可）")
     p.add_argument("--code", help="--provision: 本部が発行したプロビジョニングコード")
+    p.add_argument("--ca-file", type=Path,
+                   help="--provision: 本部独自の CA 証明書（PEM）。以後の接続もこの CA で確認する")
     p.add_argument("--ready-probe", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -132,7 +134,8 @@ def _provision_headless(args: argparse.Namespace, home: Path) -> int:
     url = args.hq_url or settings.get("hq.url")
     device = args.device or settings.get("register.device_id")
     try:
-        activation = provision(home, url, device, args.code, store_id=args.store)
+        activation = provision(home, url, device, args.code, store_id=args.store,
+                               ca_file=args.ca_file)
     except (ProvisioningError, SecretError) as exc:
         print(f"tamaru: 登録できませんでした: {exc}", file=sys.stderr)
         return 4

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from desktop.secrets import StoredToken, save_token
 from desktop.settings import Settings
-from sync.client import check_hq_url
+from sync.client import check_hq_url, tls_context
 from sync.protocol import ActivateResponse
 
 ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")  # what HQ accepts as a device or store id
@@ -159,9 +159,8 @@ def activate(hq_url: str, device_id: str, code: str, *, store_id: str | None = N
     if not code or len(code) > 64:
         raise ProvisioningError("プロビジョニングコードを入力してください（例: 7KQ2-M9XD-4TRA）",
                                 "input")
-    verify: str | bool = str(ca_file) if ca_file else True
     try:
-        with httpx.Client(base_url=url, timeout=timeout, verify=verify,
+        with httpx.Client(base_url=url, timeout=timeout, verify=tls_context(url, ca_file),
                           transport=transport) as client:
             response = client.post("/v1/registers/activate",
                                    json={"device_id": device_id, "code": code})
@@ -200,7 +199,8 @@ def activate(hq_url: str, device_id: str, code: str, *, store_id: str | None = N
                       program_version=answer.program_version, token=answer.token)
 
 
-def save_activation(settings_home: Path, activation: Activation) -> StoredToken:
+def save_activation(settings_home: Path, activation: Activation, *,
+                    ca_file: Path | None = None) -> StoredToken:
     """Keep the token in the secret store and the address and ids in config.toml.
 
     The token goes first: if config.toml were written first and the token then failed,
@@ -211,6 +211,8 @@ def save_activation(settings_home: Path, activation: Activation) -> StoredToken:
     settings.set("hq.url", activation.hq_url)
     settings.set("register.device_id", activation.device_id)
     settings.set("register.store_id", activation.store_id)
+    # The CA that verified HQ now verifies every later connection too.
+    settings.set("hq.ca_file", str(ca_file.resolve()) if ca_file else "")
     if settings.get("hq.token"):
         settings.set("hq.token", "")  # an old install's token, replaced by this activation
     settings.save()
@@ -227,7 +229,7 @@ def provision(home: Path, hq_url: str, device_id: str, code: str, *,
     check_local_identity(home, device_id, store_id.strip() if store_id else None)
     activation = activate(hq_url, device_id, code, store_id=store_id, ca_file=ca_file,
                           transport=transport)
-    save_activation(home, activation)
+    save_activation(home, activation, ca_file=ca_file)
     return activation
 
 

@@ -31,7 +31,7 @@ from desktop.flows.returns import ReturnFlow
 from desktop.flows.settings_ops import SettingsOps
 from desktop.hq_lookup import HqLookup
 from devices.cards import CardCallback, CardEvent, CardReader
-from sync.client import check_hq_url
+from sync.client import HqAddress, check_hq_url, tls_context
 from sync.events import EventBus
 from sync.protocol import RegisterInfo
 from sync.staff import StaffView
@@ -108,23 +108,12 @@ class _Borrowed:
         self._router._lend(None)
 
 
-def hq_credentials(register: Register) -> tuple[str, str]:
-    """HQ's address and this register's token: from the settings, or for the embedded
-    demo HQ (whose address and token are made at start) from the sync client's
-    connection, which is made with exactly these."""
-    url, token = register.settings.get("hq.url"), register.settings.get("hq.token")
-    if url and token:
-        return url, token
-    http: httpx.Client = register.sync._http  # the embedded HQ's address and token
-    bearer = http.headers.get("Authorization", "")
-    return str(http.base_url).rstrip("/"), bearer.removeprefix("Bearer ")
-
-
-def fetch_phone_key(url: str, token: str, *, timeout: float = PHONE_KEY_TIMEOUT_S) -> str | None:
+def fetch_phone_key(hq: HqAddress, *, timeout: float = PHONE_KEY_TIMEOUT_S) -> str | None:
     """HQ's phone-hash key for this register, or None when HQ does not give it now."""
     try:
-        resp = httpx.get(f"{check_hq_url(url)}/v1/registers/me", timeout=timeout,
-                         headers={"Authorization": f"Bearer {token}"})
+        resp = httpx.get(f"{check_hq_url(hq.url)}/v1/registers/me", timeout=timeout,
+                         headers={"Authorization": f"Bearer {hq.token}"},
+                         verify=tls_context(hq.url, hq.ca_file))
     except (httpx.HTTPError, ValueError) as exc:
         log.info("phone key not fetched: %s", type(exc).__name__)
         return None
@@ -198,8 +187,9 @@ def build_services(register: Register) -> Services:
         cards = CardRouter(register.reader)
         register.reader = cards  # the register starts it; taps now follow the screen shown
 
-    url, token = hq_credentials(register)
-    hq_lookup = HqLookup(url, token) if url and token else None
+    # The sync client's HQ: the configured one, or the embedded demo HQ made at start.
+    hq = register.sync.hq
+    hq_lookup = HqLookup(hq.url, hq.token, ca_file=hq.ca_file) if hq.url and hq.token else None
     current = register.session.current
     services = Services(
         events=register.events,
@@ -224,12 +214,11 @@ def build_services(register: Register) -> Services:
     services._closers += [services.lookup.close, services.settings.close]
     if hq_lookup is not None:
         services._closers.append(hq_lookup.close)
-        _fetch_phone_key_later(services, url, token, register.events)
+        _fetch_phone_key_later(services, hq, register.events)
     return services
 
 
-def _fetch_phone_key_later(services: Services, url: str, token: str,
-                           events: EventBus) -> None:
+def _fetch_phone_key_later(services: Services, hq: HqAddress, events: EventBus) -> None:
     """Ask HQ for the phone key now, and again after each sync until it is known."""
     lock = threading.Lock()
     state = {"known": False, "asking": False}
@@ -240,7 +229,7 @@ def _fetch_phone_key_later(services: Services, url: str, token: str,
                 return
             state["asking"] = True
         try:
-            key = fetch_phone_key(url, token)
+            key = fetch_phone_key(hq)
         finally:
             with lock:
                 state["asking"] = False

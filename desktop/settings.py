@@ -24,6 +24,9 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("hq.url", str, "", "HQ の URL。空なら組み込み HQ（SQLite）をこの PC で起動する"),
     Setting("hq.token", str, "", "このレジの認証トークン（tamaru-hq provision で発行）"),
+    Setting("hq.ca_file", str, "",
+            "本部独自の CA 証明書（PEM ファイルのパス）。設定するとその CA だけを信頼する。"
+            "空なら公的な証明書で確認する"),
     Setting("register.device_id", str, "R01", "レジ番号"),
     Setting("register.store_id", str, "S001", "店舗コード"),
     Setting("register.store_name", str, "たまる商店 本店", "レシートに印字する店舗名"),

@@ -79,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--log-level", default="info")
     serve.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
+    serve.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM, with its "
+                                              "chain); without it, put HQ behind a TLS proxy")
+    serve.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
 
     prov = sub.add_parser(
         "provision", help="allow a register to sync; prints a one-time code to activate with"
@@ -135,7 +138,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _serve(url: str, host: str, port: int, log_level: str, workers: int = 1) -> None:
+def _serve(url: str, host: str, port: int, log_level: str, workers: int = 1,
+           certfile: str | None = None, keyfile: str | None = None) -> None:
     import uvicorn
 
     from hq.app import create_app
@@ -145,13 +149,16 @@ def _serve(url: str, host: str, port: int, log_level: str, workers: int = 1) -> 
         require_schema(engine)
     finally:
         engine.dispose()
+    if bool(certfile) != bool(keyfile):
+        raise SystemExit("tamaru-hq serve: --ssl-certfile and --ssl-keyfile go together")
+    tls = {"ssl_certfile": certfile, "ssl_keyfile": keyfile} if certfile else {}
     if workers > 1:
         # Worker processes import the app themselves; they find the database here.
         os.environ["TAMARU_HQ_DB"] = url
         uvicorn.run("hq.app:app_from_env", factory=True, host=host, port=port,
-                    log_level=log_level, workers=workers)  # fmt: skip
+                    log_level=log_level, workers=workers, **tls)  # type: ignore[arg-type]  # fmt: skip
         return
-    uvicorn.run(create_app(url), host=host, port=port, log_level=log_level)
+    uvicorn.run(create_app(url), host=host, port=port, log_level=log_level, **tls)  # type: ignore[arg-type]
 
 
 def _run(args: argparse.Namespace) -> None:
@@ -164,7 +171,8 @@ def _run(args: argparse.Namespace) -> None:
         print(f"{_safe_url(url)}: schema at revision {head_revision()}")
         return
     if args.command == "serve":
-        _serve(url, args.host, args.port, args.log_level, args.workers)
+        _serve(url, args.host, args.port, args.log_level, args.workers, args.ssl_certfile,
+               args.ssl_keyfile)
         return
     if args.command == "simulate":
         # A program file needs no database; a published version number reads it.

@@ -22,14 +22,16 @@ shared between threads.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import re
+import ssl
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -111,6 +113,16 @@ class ParkedStatus:
     overdue: tuple[ParkedOp, ...]
 
 
+@dataclass(frozen=True)
+class HqAddress:
+    """Where HQ is and how this register proves itself: what every other client of the
+    same HQ (member look-ups, the phone key) is made with. `repr` leaves the token out."""
+
+    url: str
+    token: str = field(repr=False)
+    ca_file: Path | None = None
+
+
 def check_hq_url(url: str) -> str:
     """Plain HTTP only to a loopback HQ: a register token must not cross a network in clear."""
     parts = urlsplit(url)
@@ -119,6 +131,47 @@ def check_hq_url(url: str) -> str:
     if parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1"):
         return url.rstrip("/")
     raise ValueError(f"HQ の URL は https:// で指定してください（{url}）")
+
+
+def tls_context(url: str, ca_file: Path | str | None = None) -> ssl.SSLContext:
+    """The verifying TLS context for HQ at `url`, made once per trust store and shared by
+    every client: loading a CA bundle costs about a tenth of a second, which each new
+    `httpx.Client` paid again at start-up.
+
+    With `ca_file` (a chain's private CA) only that CA is trusted; otherwise the public
+    bundle. A plain-HTTP HQ (loopback only, `check_hq_url`) gets a context that trusts
+    nothing, so a redirect to HTTPS fails closed instead of loading a bundle for nothing.
+    """
+    if urlsplit(url).scheme == "http":
+        return _trusting_nothing()
+    return _verifying(str(ca_file) if ca_file else None)
+
+
+@functools.cache
+def _verifying(ca_file: str | None) -> ssl.SSLContext:
+    if ca_file is not None:
+        return ssl.create_default_context(cafile=ca_file)
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+@functools.cache
+def _trusting_nothing() -> ssl.SSLContext:
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, with no CA to trust
+
+
+def unreachable(exc: BaseException) -> str:
+    """What to tell the store when HQ could not be reached: a certificate HQ's address
+    does not prove is said as such (someone must fix the CA setting or HQ's certificate),
+    anything else names only the exception's type (its text may carry the URL)."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return ("HQ の証明書を確認できません。HQ のアドレスと、本部独自の証明書なら"
+                    "設定の hq.ca_file を確認してください")
+        cause = cause.__cause__ or cause.__context__
+    return f"HQ に接続できません（{type(exc).__name__}）"
 
 
 def backoff_delay(failures: int, rng: random.Random) -> float:
@@ -153,7 +206,8 @@ class SyncClient:
         self.rng = rng or random.Random()
         # A private CA (a chain's own HQ certificate) is trusted in addition to nothing
         # else: verification is never switched off.
-        verify: str | bool = str(ca_file) if ca_file else True
+        verify = tls_context(base_url, ca_file)
+        self._hq = HqAddress(check_hq_url(base_url), token, ca_file)
         self._http = httpx.Client(
             base_url=check_hq_url(base_url),
             headers={"Authorization": f"Bearer {token}"},
@@ -185,6 +239,10 @@ class SyncClient:
         self._answered: set[str] = set()  # members whose cache this round's answers wrote
         self._checked_all = False
 
+    @property
+    def hq(self) -> HqAddress:
+        return self._hq
+
     # -- one round ------------------------------------------------------------------
 
     def _request(self, method: str, path: str, **kw: object) -> httpx.Response:
@@ -194,7 +252,7 @@ class SyncClient:
             raise SyncError("HQ の応答がタイムアウトしました", retry=True) from exc
         except httpx.HTTPError as exc:
             # The exception text can carry the URL but never our headers; keep it short.
-            raise SyncError(f"HQ に接続できません（{type(exc).__name__}）", retry=True) from exc
+            raise SyncError(unreachable(exc), retry=True) from exc
         if resp.status_code >= 500:
             raise SyncError(f"HQ がエラーを返しました（{resp.status_code}）", retry=True)
         if resp.status_code in (401, 403):
@@ -226,7 +284,7 @@ class SyncClient:
         except httpx.TimeoutException as exc:
             raise SyncError("HQ の応答がタイムアウトしました", retry=True) from exc
         except httpx.HTTPError as exc:
-            raise SyncError(f"HQ に接続できません（{type(exc).__name__}）", retry=True) from exc
+            raise SyncError(unreachable(exc), retry=True) from exc
         if resp.status_code >= 500:
             raise SyncError(f"HQ がエラーを返しました（{resp.status_code}）", retry=True)
         if resp.status_code in (401, 403, 404, 409, 422):
@@ -429,7 +487,7 @@ class SyncClient:
         try:
             resp = self._http.get(f"/v1/members/{member_no}")
         except httpx.HTTPError as exc:
-            raise SyncError(f"HQ に接続できません（{type(exc).__name__}）", retry=True) from exc
+            raise SyncError(unreachable(exc), retry=True) from exc
         if resp.status_code == 404:
             return None  # renumbered or merged away: the feed brings what replaced it
         if resp.status_code != 200:

@@ -29,10 +29,13 @@ START_TIMEOUT_S = 20.0
 
 class HqProcess:
     def __init__(
-        self, db_url: str, *, log_dir: Path, port: int | None = None, workers: int = 1
+        self, db_url: str, *, log_dir: Path, port: int | None = None, workers: int = 1,
+        tls: tuple[Path, Path] | None = None,
     ) -> None:
+        """`tls`: (certificate, key) to serve HTTPS with; `ca_file` then verifies it."""
         self.db_url = db_url
         self.workers = workers
+        self.tls = tls
         self.log_path = log_dir / "hq-server.log"
         self._fixed_port = port
         self.port = 0
@@ -40,7 +43,7 @@ class HqProcess:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self) -> HqProcess:
         # A picked port can be taken before the server binds it; try another then.
@@ -64,6 +67,8 @@ class HqProcess:
                     sys.executable, "-m", "hq.cli", "--db", self.db_url,
                     "serve", "--host", "127.0.0.1", "--port", str(self.port),
                     "--log-level", "warning", "--workers", str(self.workers),
+                    *(["--ssl-certfile", str(self.tls[0]), "--ssl-keyfile", str(self.tls[1])]
+                      if self.tls else []),
                 ],  # fmt: skip
                 cwd=REPO_ROOT,
                 env=env,
@@ -74,7 +79,8 @@ class HqProcess:
     def _wait_healthy(self) -> bool:
         assert self.proc is not None
         deadline = time.monotonic() + START_TIMEOUT_S
-        with httpx.Client(timeout=1.0) as client:
+        # Only whether it answers: the tests check the certificate themselves.
+        with httpx.Client(timeout=1.0, verify=False) as client:  # noqa: S501
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
                     return False
