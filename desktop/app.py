@@ -55,6 +55,9 @@ class Register:
     scanner: Scanner | None = None
     hq: EmbeddedHQ | None = None
     poslink: PosLink | None = None
+    # Where a serial scanner's codes go (from its thread). The window sets it so they reach
+    # the screen shown, as the wedge's do; without a window, the counter takes them.
+    scan_route: Callable[[str], None] | None = None
     _started: bool = field(default=False)
 
     @property
@@ -106,7 +109,7 @@ class Register:
     def _on_scan_event(self, event: ScanEvent) -> None:
         # Serial scanners report on their own thread, through the same path as the wedge.
         if isinstance(event, ScanReceived):
-            self.flow.scan(event.text)
+            (self.scan_route or self.flow.scan)(event.text)
         elif isinstance(event, ScannerError):
             self.events.emit("counter_message", event.reason, "error")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -44,6 +44,9 @@ SYNC_WAIT_MS = 30_000  # after this the button is given back whatever happened
 
 
 class MainWindow(QMainWindow):
+    # A serial scanner's code, from the scanner's thread: queued to the GUI thread.
+    serial_scanned = Signal(str)
+
     def __init__(self, register: Register, bridge: QtBridge) -> None:
         super().__init__()
         i18n.install(register.settings.get("locale.language"))
@@ -102,6 +105,8 @@ class MainWindow(QMainWindow):
 
         self.wedge = WedgeFilter(register.wedge_rules(), self)
         self.wedge.scanned.connect(self.route_scan)
+        self.serial_scanned.connect(self.route_scan)
+        register.scan_route = self.serial_scanned.emit
         app = QApplication.instance()
         assert app is not None
         app.installEventFilter(self.wedge)
@@ -300,6 +305,7 @@ class MainWindow(QMainWindow):
         # The register is stopped after the window closes: nothing here may touch it again.
         self._timer.stop()
         self._sync_poll.stop()
+        self.register.scan_route = None
         self.services.close()
         app = QApplication.instance()
         if app is not None:

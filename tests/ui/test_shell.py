@@ -286,3 +286,13 @@ def test_a_serial_scanner_from_settings_takes_the_same_path(qtbot, open_window):
     win.register.scanner.fail("スキャナーとの接続が切れました")
     qtbot.waitUntil(lambda: "スキャナー" in counter.message.text(), timeout=5000)
     assert win.register.store.outbox_counts() == {}
+
+    # On the returns screen the same receipt code looks the sale up there, as a wedge
+    # scanner's would: no sale R01-000001 has been rung yet.
+    QTest.keyClick(win, Qt.Key.Key_F2)
+    returns = win.screens["returns"]
+    assert win.current() is returns
+    counter.message.clear()
+    win.register.scanner.scan("TR:R01-000001")
+    qtbot.waitUntil(lambda: "R01-000001" in returns.message.text(), timeout=5000)
+    assert counter.message.text() == ""
