@@ -407,3 +407,44 @@ class CameraScanner(QObject):
         else:
             self.repeats.forget()
             self._open_camera()
+
+
+# What a camera setting may say besides a camera's id or description.
+CAMERA_OFF = ""
+CAMERA_DEFAULT = "default"
+_MAX_DEVICE_TEXT = 200
+
+
+def camera_device(setting: str) -> str | None:
+    """The ``device`` a setting value names: None for the system's default camera.
+
+    ``""`` (off) has no device: check `camera_from_setting` first. Raises ValueError with a
+    sentence for the settings screen when the value cannot name a camera.
+    """
+    value = setting.strip()
+    if value.lower() == CAMERA_DEFAULT:
+        return None
+    if not value:
+        raise ValueError("カメラ読み取りは設定で停止されています")
+    if len(value) > _MAX_DEVICE_TEXT or any(not ch.isprintable() for ch in value):
+        raise ValueError("カメラの指定が読み取れません。一覧から選び直してください")
+    return value
+
+
+def camera_from_setting(setting: str, on_event: ScanCallback | None = None, *,
+                        parent: QObject | None = None,
+                        clock: Callable[[], float] = time.monotonic) -> CameraScanner | None:
+    """Create and start the camera scanner a setting value asks for; None when it is off.
+
+    ``setting``: ``""`` off, ``"default"`` the system's default camera, or a camera's id
+    or description (as `QMediaDevices.videoInputs()` lists them). The scanner is started:
+    how that went arrives as ``status_changed`` (and as ScannerError / ScannerReady to
+    ``on_event``), so a missing camera, QtMultimedia or zxing-cpp never raises here.
+    Connect ``scanned`` to the scan routing. A value that cannot name a camera raises
+    ValueError with the sentence to show.
+    """
+    if not setting.strip():
+        return None
+    scanner = CameraScanner(camera_device(setting), clock=clock, parent=parent)
+    scanner.start(on_event)
+    return scanner

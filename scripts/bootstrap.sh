@@ -7,6 +7,8 @@
 #                               PostgreSQL, Xvfb, xdotool, and PyInstaller: the suite
 #                               builds the store package and runs its self-test)
 #   scripts/bootstrap.sh build  what the app needs, plus PyInstaller (make dist)
+# Camera scanning is an optional extra (PySide6-Addons for QtMultimedia, and libpulse0,
+# which QtMultimedia loads): always in test mode, elsewhere with TAMARU_CAMERA=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,9 +26,14 @@ run_pkgs=(
   libxcb-shape0 libxcb-randr0 libxcb-xinerama0 xvfb xauth
 )
 test_pkgs=(vsmartcard-vpcd postgresql xdotool)
+camera_pkgs=(libpulse0)
+
+camera=${TAMARU_CAMERA:-0}
+[ "$mode" = test ] && camera=1
 
 pkgs=("${run_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
+[ "$camera" = 1 ] && pkgs+=("${camera_pkgs[@]}")
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -56,4 +63,6 @@ fi
 
 groups=()
 if [ "$mode" = test ] || [ "$mode" = build ]; then groups=(--group build); fi
+# The store build (build.spec) leaves QtMultimedia out unless TAMARU_CAMERA=1 too.
+if [ "$camera" = 1 ]; then groups+=(--extra camera); fi
 "$UV" sync --frozen --python 3.11 --quiet "${groups[@]}"

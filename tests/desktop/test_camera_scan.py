@@ -257,3 +257,40 @@ def test_without_zxing_the_scanner_says_so_once_and_scans_nothing(
     events: list[ScanEvent] = []
     scanner.start(events.append)  # a later start is told too
     assert events == [ScannerError("camera", MESSAGES[CameraState.NO_DECODER])]
+
+
+# -- from a setting ----------------------------------------------------------------------
+
+
+def test_a_camera_setting_makes_a_started_scanner_or_none(qtbot, monkeypatch) -> None:
+    from desktop.camera_scan import camera_from_setting
+
+    assert camera_from_setting("") is None
+    assert camera_from_setting("   ") is None
+    multimedia()
+    events: list[ScanEvent] = []
+    scanner = camera_from_setting("カメラ 999 (none here)", events.append)
+    assert scanner is not None
+    try:
+        assert scanner.device == "カメラ 999 (none here)"
+        # Started at once: the missing camera is a state and an event, not an exception.
+        assert scanner.state is CameraState.NO_CAMERA
+        assert events == [ScannerError("camera", MESSAGES[CameraState.NO_CAMERA])]
+        with qtbot.waitSignal(scanner.scanned, timeout=WAIT_MS) as got:
+            scanner.feed_image(qimage(in_frame(qr_image())))
+        assert got.args == [PAYLOAD]
+    finally:
+        scanner.stop()
+        scanner.deleteLater()
+
+
+def test_default_names_the_systems_camera_and_bad_values_say_why() -> None:
+    from desktop.camera_scan import camera_device, camera_from_setting
+
+    assert camera_device("default") is None
+    assert camera_device(" Default ") is None
+    assert camera_device("USB2.0 HD UVC WebCam") == "USB2.0 HD UVC WebCam"
+    with pytest.raises(ValueError, match="読み取れません"):
+        camera_from_setting("cam\x00era")
+    with pytest.raises(ValueError, match="読み取れません"):
+        camera_device("x" * 500)
