@@ -127,7 +127,8 @@ def concerns(spec: str, event: ReaderListEvent) -> bool:
     opens whichever reader of the driver is first when it looks, so every reader of that
     driver concerns it.
     """
-    driver, colon, target = spec.strip().partition(":")
+    # A card profile after "?" says how cards are read, not which reader.
+    driver, colon, target = spec.strip().partition("?")[0].partition(":")
     event_driver, _, event_target = event.spec.partition(":")
     if driver != event_driver:
         return False

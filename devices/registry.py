@@ -8,7 +8,12 @@ The app names a reader with a spec string, as stored in its settings:
 - ``"pcsc:<reader name>"``: that PC/SC reader, e.g. ``"pcsc:Sony FeliCa Port/PaSoRi 4.0 00 00"``.
 
 A reader may be given a `CardProfile` (a member number file on the card) when it is
-opened; drivers that cannot read card files refuse one.
+opened, or in the spec after ``?`` (the profile's own settings string, `CardProfile.spec`):
+
+- ``"pcsc:<reader name>?aid=F0544D5255000001&file=0101&length=16&encoding=ascii"``;
+- ``"pcsc?file=0101&length=8&encoding=bcd"``: the first reader, with that profile.
+
+Drivers that cannot read card files refuse one.
 
 Scanners (serial barcode/QR scanners, the simulated scanner) are found the same way, with
 options after ``?``:
@@ -135,9 +140,15 @@ class DeviceRegistry:
     def open_reader(self, spec: str, *, profile: CardProfile | None = None) -> CardReader:
         """The reader a spec names, not yet started. Raises ValueError for a bad spec.
 
-        With ``profile`` the reader also reads the member number file from each card.
+        With ``profile`` (or a profile in the spec after ``?``) the reader also reads the
+        member number file from each card.
         """
-        driver_name, colon, target = spec.strip().partition(":")
+        spec, in_spec = split_reader_spec(spec)
+        if in_spec is not None:
+            if profile is not None:
+                raise ValueError(f"card reader {spec!r}: a card profile is given twice")
+            profile = in_spec
+        driver_name, colon, target = spec.partition(":")
         with self._lock:
             driver = self._reader_drivers.get(driver_name)
             known = sorted(self._reader_drivers)
@@ -221,6 +232,19 @@ class DeviceRegistry:
         if repeated:
             raise ValueError(f"option {', '.join(repeated)} given twice in scanner {spec!r}")
         return driver.open(target or None, {key: values[0] for key, values in parsed.items()})
+
+
+def split_reader_spec(spec: str) -> tuple[str, CardProfile | None]:
+    """A reader spec without its options, and the card profile they describe (None without).
+
+    Raises ValueError, saying which option is wrong, for a profile that cannot be read.
+    """
+    head, mark, query = spec.strip().partition("?")
+    if not mark:
+        return head, None
+    if not query.strip():
+        raise ValueError(f"card reader spec {spec!r} has nothing after '?'")
+    return head, CardProfile.parse(query)
 
 
 def register_builtin_reader_drivers(registry: DeviceRegistry) -> None:

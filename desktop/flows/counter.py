@@ -9,10 +9,11 @@ The receipt is built inside the sale's commit with what it needs to say: the sta
 signed in, the program (rank, footer, campaign names) and, when HQ could not be reached
 (offline, or a hold that timed out), the provisional mark.
 
-With the POS link (`desktop.poslink`), a POS sale waiting at the counter fills the basket
-(`pos_sale_shown(PosSale)`); confirming records it through the link's receipt builder, so
-the POS's answer is stamped in the same commit, and cancelling refuses it, so the POS
-hears why (`pos_sale_cleared(sale_id, state)` when it leaves the counter).
+With the POS link (`desktop.poslink`, the methods in desktop/flows/counter_pos.py), a
+POS sale waiting at the counter fills the basket (`pos_sale_shown(PosSale)`); confirming
+records it through the link's receipt builder, so the POS's answer is stamped in the same
+commit, and cancelling refuses it, so the POS hears why (`pos_sale_cleared(sale_id,
+state)` when it leaves the counter).
 
 Redemption follows DESIGN §3: online, the points are first held at HQ and the sale names
 the hold; when HQ cannot be asked (timeout, outage) the offline policy decides — up to
@@ -31,7 +32,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
-from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
@@ -42,6 +42,14 @@ from desktop.flows.basket import (
     sale_lines,
     with_amount,
 )
+from desktop.flows.counter_pos import (
+    POS_AMOUNT_DIFFERS,
+    POS_CANCELLED,
+    PosCounter,
+    PosDesk,
+    yen,
+)
+from desktop.flows.counter_state import CounterState, PendingHold
 from desktop.flows.identify import Identifier, Outcome, Refused
 from desktop.flows.messages import (
     BUSY,
@@ -54,7 +62,6 @@ from desktop.flows.messages import (
     NOT_RECORDED,
     OFFLINE_TOO_MANY,
     OFFLINE_USED,
-    QT_TRANSLATE_NOOP,
     REDEEM_POINTS,
     SIGN_IN_FIRST,
     TOUCH_CARD,
@@ -85,26 +92,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# What the cashier is told about the POS's sale (the "core" context, like messages.py).
-POS_AMOUNT_DIFFERS = QT_TRANSLATE_NOOP(
-    "core", "POS の金額（{pos}）と明細の合計（{basket}）が違います。POS から送り直してください")
-POS_CANCELLED = QT_TRANSLATE_NOOP(
-    "core", "POS の取引（{amount}）を取り消しました。POS には「レジで取り消されました」と伝わります")
-POS_NO_MEMBER = QT_TRANSLATE_NOOP(
-    "core", "POS に「会員なしでお会計」と伝えました（{amount}）。POS でそのままお会計してください")
-POS_WITHDRAWN = QT_TRANSLATE_NOOP("core", "POS が取引（{amount}）を取り消しました")
-POS_NOT_REFUSED = QT_TRANSLATE_NOOP(
-    "core", "POS の取引を取り消せませんでした。もう一度「取消」を押してください")
-
-
-class CounterState(Enum):
-    IDLE = "idle"
-    MEMBER = "member"
-    HOLDING = "holding"
-    RECORDING = "recording"
-    DONE = "done"
-
-
 class HoldService(Protocol):
     """HQ's online holds (`sync.client.SyncClient`)."""
 
@@ -112,27 +99,6 @@ class HoldService(Protocol):
                     hold_id: str | None = None) -> HoldState: ...
 
     def void_hold(self, hold_id: str) -> HoldState: ...
-
-
-class PosDesk(Protocol):
-    """The POS link as the counter uses it (`desktop.poslink.PosCounterBridge`)."""
-
-    def current(self) -> PosSale | None: ...
-
-    def receipt_builder(self, build: ReceiptBuilder, sale_id: str | None = None
-                        ) -> ReceiptBuilder: ...
-
-    def recording_failed(self) -> None: ...
-
-    def refuse(self, sale_id: str, reason: str = "cancelled_at_counter",
-               message: str | None = None) -> None: ...
-
-
-@dataclass(frozen=True)
-class PendingHold:
-    hold_id: str
-    member_id: str
-    points: int
 
 
 @dataclass(frozen=True)
@@ -149,11 +115,7 @@ class _Sale:
     pos_sale_id: str | None  # the POS sale this settles, through the POS link
 
 
-def _yen(amount: int) -> str:
-    return f"￥{amount:,}"
-
-
-class CounterFlow:
+class CounterFlow(PosCounter):
     def __init__(
         self,
         store: RegisterStore,
@@ -381,7 +343,7 @@ class CounterFlow:
             if pos is not None and q.amount_yen != pos.amount_yen:
                 # The POS's total is what the customer pays: settle it as sent, or not at all.
                 self.events.emit("counter_message", Message(
-                    POS_AMOUNT_DIFFERS, pos=_yen(pos.amount_yen), basket=_yen(q.amount_yen)),
+                    POS_AMOUNT_DIFFERS, pos=yen(pos.amount_yen), basket=yen(q.amount_yen)),
                     "error")
                 return
             sale = _Sale(member, program, basket, q,
@@ -562,70 +524,8 @@ class CounterFlow:
         self.events.emit("counter_reset")
         if pos is not None:
             self._refuse_pos(pos, "cancelled_at_counter", Message(
-                POS_CANCELLED, amount=_yen(pos.amount_yen)))
+                POS_CANCELLED, amount=yen(pos.amount_yen)))
         return True
-
-    # -- the POS link -------------------------------------------------------------------------
-
-    def pos_sale_waiting(self, sale: PosSale) -> None:
-        """A POS sale reached the counter (the link's `pos_sale_waiting`): its basket is
-        the sale's, from now or from the next customer when one is being recorded."""
-        with self._lock:
-            self.pos_sale = sale
-            if self.state not in (CounterState.HOLDING, CounterState.RECORDING):
-                self._lines = list(sale.basket)
-        self.events.emit("pos_sale_shown", sale)
-
-    def pos_sale_closed(self, sale_id: str, state: str) -> None:
-        """The POS sale left the counter: confirmed, refused, or withdrawn by the POS."""
-        with self._lock:
-            pos = self.pos_sale
-            if pos is None or pos.sale_id != sale_id:
-                return
-            self.pos_sale = None
-            if state != "confirmed" and self.state not in (CounterState.HOLDING,
-                                                           CounterState.RECORDING):
-                self._lines = []
-        self.events.emit("pos_sale_cleared", sale_id, state)
-        if state == "cancelled":
-            self.events.emit("counter_message",
-                             Message(POS_WITHDRAWN, amount=_yen(pos.amount_yen)), "warning")
-
-    def pos_no_member(self) -> bool:
-        """The customer has no card: the POS settles the sale without points."""
-        with self._lock:
-            pos = self.pos_sale
-            if pos is None or self.state in (CounterState.HOLDING, CounterState.RECORDING):
-                return False
-            self.pos_sale = None
-            if self.state is not CounterState.DONE:
-                self.state, self.member = CounterState.IDLE, None
-            self._lines = []
-            hold, self._hold = self._hold, None
-        if hold is not None:
-            self._void(hold)
-        self.events.emit("counter_reset")
-        self._refuse_pos(pos, "no_member", Message(POS_NO_MEMBER, amount=_yen(pos.amount_yen)))
-        return True
-
-    def _refuse_pos(self, pos: PosSale, reason: str, done: Message) -> None:
-        """Tell the POS (off the caller's thread); the screen clears its banner now."""
-        self.events.emit("pos_sale_cleared", pos.sale_id, "refused")
-
-        def refuse() -> None:
-            assert self.pos is not None
-            try:
-                self.pos.refuse(pos.sale_id, reason)
-            except Exception:
-                log.exception("POS sale %s not refused", pos.sale_id)
-                waiting = self.pos.current()
-                if waiting is not None and waiting.sale_id == pos.sale_id:
-                    self.events.emit("counter_message", Message(POS_NOT_REFUSED), "error")
-                    self.pos_sale_waiting(waiting)  # still there: show it again
-                return
-            self.events.emit("counter_message", done, "info")
-
-        self._hold_pool.submit(refuse)
 
     def _void(self, hold: PendingHold) -> None:
         """Give a hold back at HQ and locally, off the caller's thread."""

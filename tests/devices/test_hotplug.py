@@ -255,6 +255,10 @@ def test_concerns_matches_a_settings_spec_to_reader_events() -> None:
     assert not concerns("simulated", plugged)
     simulator = ReaderAdded(SIMULATED_READER_NAME, f"simulated:{SIMULATED_READER_NAME}")
     assert concerns("simulated", simulator) and not concerns("pcsc", simulator)
+    # A card profile in the spec says how cards are read, not which reader.
+    assert concerns("pcsc:Sony PaSoRi 00 00?file=0101&length=8", plugged)
+    assert concerns("pcsc?aid=F0544D5255000001", plugged)
+    assert not concerns("pcsc:ACS ACR1252 00 00?file=0101", plugged)
 
 
 def test_by_default_the_watcher_lists_the_registry_the_app_opens_readers_from(

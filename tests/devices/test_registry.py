@@ -238,3 +238,44 @@ def test_drivers_that_cannot_read_card_files_refuse_a_profile(registry: DeviceRe
     with pytest.raises(ValueError, match="cannot read a card profile"):
         registry.open_reader("uidonly", profile=CardProfile(file_id=b"\x01\x01"))
     assert registry.open_reader("uidonly").name == "R"
+
+
+def test_a_profile_in_the_spec_opens_a_reader_that_reads_the_card_file(
+    registry: DeviceRegistry,
+) -> None:
+    profile = CardProfile(aid=bytes.fromhex("F0544D5255000001"), file_id=b"\x01\x01", length=16)
+    reader = registry.open_reader(f"simulated?{profile.spec}")
+    assert isinstance(reader, SimulatedReader) and reader.profile == profile
+    events = CardEventRecorder()
+    reader.start(events)
+    try:
+        reader.tap("0102", member_no="0012345678")
+        assert events.wait_for(CardPresented, 1.0) == CardPresented(
+            SIMULATED_READER_NAME, "0102", "0012345678"
+        )
+    finally:
+        reader.stop()
+    pcsc = registry.open_reader("pcsc:Some Reader 00 00?file=0101&length=8&encoding=bcd")
+    assert isinstance(pcsc, PcscReader) and pcsc.reader_name == "Some Reader 00 00"
+    assert pcsc.profile == CardProfile(file_id=b"\x01\x01", length=8, encoding="bcd")
+
+
+@pytest.mark.parametrize(
+    ("spec", "says"),
+    [
+        ("simulated?", "nothing after '?'"),
+        ("simulated?aid=XYZ", "expected hex digits"),
+        ("simulated?file=0101&colour=red", "unknown option colour"),
+        ("simulated?length=16", "needs an aid, a file id, or both"),
+    ],
+)
+def test_a_bad_profile_in_the_spec_says_what_is_wrong(
+    registry: DeviceRegistry, spec: str, says: str
+) -> None:
+    with pytest.raises(ValueError, match=says):
+        registry.open_reader(spec)
+
+
+def test_a_profile_given_twice_is_refused(registry: DeviceRegistry) -> None:
+    with pytest.raises(ValueError, match="given twice"):
+        registry.open_reader("simulated?file=0101", profile=CardProfile(file_id=b"\x01\x02"))
