@@ -20,7 +20,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
-from hq import admin, admin_reports, api, holds
+from hq import admin, admin_reports, api, api_store, holds
 from hq.auth import ForbiddenError
 from hq.db import make_engine, read_only
 from hq.deps import MAX_ID, REFUSALS, CurrentRegister, engine_of, install_error_handlers
@@ -28,6 +28,7 @@ from hq.errors import DirectoryError
 from hq.feed import DEFAULT_PULL_LIMIT, pull
 from hq.ingest import ForeignOpError, Ingestor
 from hq.models import utcnow
+from hq.programs import Programs
 from sync.protocol import MAX_PULL_LIMIT, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ def create_app(
     app = FastAPI(title="Tamaru HQ", version=str(PROTOCOL_VERSION), lifespan=lifespan)
     app.state.engine = engine
     app.state.ingestor = Ingestor(engine, clock=clock)
+    app.state.programs = Programs()  # parsed program versions for the read routes
     app.state.clock = clock
     install_error_handlers(app)
 
@@ -100,6 +102,7 @@ def create_app(
             return pull(session, cursor, limit)
 
     app.include_router(api.router)
+    app.include_router(api_store.router)
     app.include_router(admin.router)
     app.include_router(admin_reports.router)
     return app

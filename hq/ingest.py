@@ -357,6 +357,7 @@ class Ingestor:
                 "payload_hash": out.payload_hash, "status": status, "result": result,
                 "op": stored_op(op), "received_at": now,
                 "parent_op_id": op.payload.sale_op_id if isinstance(op.payload, ReturnPayload) else None,
+                "local_time": op.local_time, "receipt_no": getattr(op.payload, "receipt_no", None),
             })  # fmt: skip
         insert_many(conn, [(_ops, op_rows)])
         if updates:

@@ -175,6 +175,8 @@ class OpRecord(Base):
     __table_args__ = (
         CheckConstraint(f"status IN ({OP_STATUSES_SQL})", name="status"),
         Index("ix_ops_device_seq", "device_id", "device_seq"),
+        Index("ix_ops_store_local_time", "store_id", "local_time"),
+        Index("ix_ops_store_receipt_no", "store_id", "receipt_no"),
     )
 
     op_id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -192,6 +194,10 @@ class OpRecord(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     # A parked op (a return before its sale) waits for this op; applied when it arrives.
     parent_op_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # The register's clock when it made the op, and a sale's or return's receipt number:
+    # the store summary and the sale look-up by receipt select on them.
+    local_time: Mapped[datetime | None] = mapped_column()
+    receipt_no: Mapped[str | None] = mapped_column(String(64))
 
 
 class LedgerEntry(Base):

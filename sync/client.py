@@ -1,57 +1,82 @@
 """The sync client: pushes the outbox to HQ and pulls HQ's changes, on its own thread.
 
-Transport failures and 5xx answers leave ops queued, to be resent unchanged (HQ
-recognises them by op_id). A refusal of the whole request (401/403) stops pushing until
-someone fixes the register's credentials, because retrying cannot help. The batch size
-adapts: it grows while HQ answers quickly and halves after a timeout or 5xx, so a
-register coming back from a long outage neither trickles nor times out. Ops go out as
-the outbox stored them, and HQ's answers are written back in one plain-SQL transaction
-per batch, so a long backlog drains at close to HQ's own ingest rate.
+What an answer makes the client do:
 
-After the pull, two checks. Parked ops (returns HQ holds until their sale arrives) are
-asked about again by pushing them once more, and those parked too long are announced so
-the screen can show them (`watch_parked`). Members whose cached ledger may be behind HQ
-or does not add up are fetched again, one by one, from HQ's member look-up
-(`resync_members`).
+- Transport failures, timeouts, 408, 429 and 5xx leave ops queued, to be resent
+  unchanged (HQ recognises them by op_id), after a backoff (`backoff_delay`).
+- 401/403 refuse the register itself (a revoked or unknown token): retrying cannot help,
+  so the sync thread stops pushing and pulling, says so (`sync_halted`, and
+  `online_changed` to offline), and waits until someone presses "sync now" or gives it
+  new credentials (`replace_token`). A feed cursor that went back (HQ restored from a
+  backup, or another HQ) stops it the same way.
+- 400/422 to a push refuse what was sent: one op HQ will never accept (a malformed op,
+  one an older HQ cannot read) must not stop the queue, so the batch is bisected until
+  that op is alone, and it is recorded here as refused with HQ's reason (`op_rejected`,
+  as a business refusal is, and likewise no longer counted in the member's balance);
+  the ops around it go on. When POISON_LIMIT ops in a row are refused alone with nothing
+  accepted between them, the refusal is about the register, not about ops (HQ and the
+  register disagree on the protocol): those ops go back in the queue and the thread
+  stops as above.
+- Any other 4xx refuses the request as a whole (413 too large, 426 upgrade required, a
+  proxy's 404): it is reported with its status, and not tried again for MAX_BACKOFF_S.
+  A 413 first halves the batch, since a smaller request may pass.
 
-Online redemption holds (`create_hold`, `void_hold`) are asked for by the counter while
-a customer waits, so they go through a second HTTP client with a short timeout: a slow
-HQ turns into the offline policy within seconds, and the sync thread's client is never
-shared between threads.
+The batch size adapts both ways (`_adapt`): it doubles after an answer within a tenth
+of the request timeout, halves after one slower than half the timeout or after a
+timeout or 5xx, and stays put in between, so a register back from a long outage
+neither trickles nor times out, and a slow HQ is given smaller batches before it times
+out. Ops go out as the outbox stored them, and HQ's answers are written back in one
+plain-SQL transaction per batch, so a long backlog drains at close to HQ's own rate.
+
+After the pull, parked ops and members whose cache may be wrong are looked at again
+(`sync.client_checks`). Online redemption holds (`create_hold`, `void_hold`) are asked
+for by the counter while a customer waits, so they go through a second HTTP client with
+a short timeout: a slow HQ turns into the offline policy within seconds, and the sync
+thread's client is never shared between threads.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import random
 import re
-import ssl
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 from pydantic import ValidationError
 
+from sync.client_checks import MAX_RESYNC_PER_ROUND, ChecksMixin, ParkedStatus
 from sync.events import EventBus
+from sync.hq_link import (
+    HqAddress,
+    SyncError,
+    check_hq_url,
+    detail_of,
+    tls_context,
+    unreachable,
+)
 from sync.protocol import (
     DEFAULT_HOLD_TTL_S,
     MAX_PUSH_BATCH,
     HoldRequest,
     HoldState,
-    MemberLookup,
     OpResult,
     PullResponse,
     PushResponse,
 )
-from sync.store import ParkedOp, RegisterStore
+from sync.store import PendingOp, RegisterStore
 from sync.worker import StoreWorker
+
+__all__ = [
+    "MAX_RESYNC_PER_ROUND", "HoldRefused", "HqAddress", "ParkedStatus", "PushSummary",
+    "SyncClient", "SyncError", "backoff_delay", "check_hq_url", "tls_context", "unreachable",
+]
 
 log = logging.getLogger(__name__)
 
@@ -63,18 +88,14 @@ PROGRESS_EVERY_S = 0.5
 # lost, an op refused) and someone has to look.
 PARKED_RECHECK_S = 300.0
 PARKED_ALERT_S = 4 * 3600.0
-MAX_RESYNC_PER_ROUND = 50
-FAST_ROUND_S = 1.0  # a push answered faster than this lets the batch grow
+# Batch adaptation, as fractions of the request timeout: doubling an answer under a
+# tenth stays well under a half, so the two rules never chase each other.
+GROW_WITHIN = 0.1
+SHRINK_PAST = 0.5
 MAX_BACKOFF_S = 300.0
+POISON_LIMIT = 3
 HOLD_TIMEOUT_S = 3.0  # a customer is waiting: after this, the offline policy decides
-
-
-class SyncError(Exception):
-    """A sync round that failed; `retry` says whether trying again later can help."""
-
-    def __init__(self, message: str, *, retry: bool) -> None:
-        super().__init__(message)
-        self.retry = retry
+RETRYABLE_4XX = (408, 429)  # HQ (or a proxy) asks to come back later
 
 
 class HoldRefused(SyncError):
@@ -84,9 +105,21 @@ class HoldRefused(SyncError):
     """
 
     def __init__(self, message: str, *, status: int, available: int | None = None) -> None:
-        super().__init__(message, retry=False)
-        self.status = status
+        super().__init__(message, retry=False, status=status)
         self.available = available
+
+
+class OpsRefused(SyncError):
+    """HQ refused a push for what it carried (400/422): some op in it is unacceptable."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"HQ が取引を受け付けません（{status}: {detail}）", retry=True,
+                         status=status)
+        self.reason = f"invalid_op ({status}): {detail}"
+
+
+class TimedOut(SyncError):
+    """HQ did not answer within the timeout: the batch may be too large for it now."""
 
 
 _AVAILABLE = re.compile(r"available (-?\d+)")
@@ -105,82 +138,21 @@ class PushSummary:
                              ("sent", "applied", "duplicate", "rejected", "parked")))
 
 
-@dataclass(frozen=True)
-class ParkedStatus:
-    """Ops HQ holds back for now, and those held longer than the client's alert time."""
-
-    count: int
-    overdue: tuple[ParkedOp, ...]
-
-
-@dataclass(frozen=True)
-class HqAddress:
-    """Where HQ is and how this register proves itself: what every other client of the
-    same HQ (member look-ups, the phone key) is made with. `repr` leaves the token out."""
-
-    url: str
-    token: str = field(repr=False)
-    ca_file: Path | None = None
-
-
-def check_hq_url(url: str) -> str:
-    """Plain HTTP only to a loopback HQ: a register token must not cross a network in clear."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return url.rstrip("/")
-    if parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1"):
-        return url.rstrip("/")
-    raise ValueError(f"HQ の URL は https:// で指定してください（{url}）")
-
-
-def tls_context(url: str, ca_file: Path | str | None = None) -> ssl.SSLContext:
-    """The verifying TLS context for HQ at `url`, made once per trust store and shared by
-    every client: loading a CA bundle costs about a tenth of a second, which each new
-    `httpx.Client` paid again at start-up.
-
-    With `ca_file` (a chain's private CA) only that CA is trusted; otherwise the public
-    bundle. A plain-HTTP HQ (loopback only, `check_hq_url`) gets a context that trusts
-    nothing, so a redirect to HTTPS fails closed instead of loading a bundle for nothing.
-    """
-    if urlsplit(url).scheme == "http":
-        return _trusting_nothing()
-    return _verifying(str(ca_file) if ca_file else None)
-
-
-@functools.cache
-def _verifying(ca_file: str | None) -> ssl.SSLContext:
-    if ca_file is not None:
-        return ssl.create_default_context(cafile=ca_file)
-    import certifi
-
-    return ssl.create_default_context(cafile=certifi.where())
-
-
-@functools.cache
-def _trusting_nothing() -> ssl.SSLContext:
-    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, with no CA to trust
-
-
-def unreachable(exc: BaseException) -> str:
-    """What to tell the store when HQ could not be reached: a certificate HQ's address
-    does not prove is said as such (someone must fix the CA setting or HQ's certificate),
-    anything else names only the exception's type (its text may carry the URL)."""
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            return ("HQ の証明書を確認できません。HQ のアドレスと、本部独自の証明書なら"
-                    "設定の hq.ca_file を確認してください")
-        cause = cause.__cause__ or cause.__context__
-    return f"HQ に接続できません（{type(exc).__name__}）"
-
-
 def backoff_delay(failures: int, rng: random.Random) -> float:
-    """Exponential backoff with full jitter: registers back from one outage spread out."""
-    ceiling = min(MAX_BACKOFF_S, 2.0 ** min(failures, 10))
+    """Exponential backoff with "equal jitter": a uniform draw from the upper half of a
+    ceiling that doubles per failure (2 s, 4 s, … capped at MAX_BACKOFF_S).
+
+    Not full jitter (a draw from 0 to the ceiling): a store's registers share one
+    uplink, and full jitter sends a sizeable share of retries within a second of the
+    failure however long the outage has lasted. The lower half is never drawn, so every
+    register really waits, and the draws still spread a fleet coming back from one
+    outage over half the ceiling.
+    """
+    ceiling = min(MAX_BACKOFF_S, 2.0 ** min(max(failures, 1), 10))
     return rng.uniform(ceiling / 2, ceiling)
 
 
-class SyncClient:
+class SyncClient(ChecksMixin):
     def __init__(
         self,
         store: RegisterStore,
@@ -203,6 +175,7 @@ class SyncClient:
         self.worker = worker
         self.events = events or EventBus()
         self.batch_size = max(MIN_BATCH, min(batch_size, MAX_PUSH_BATCH))
+        self.timeout = timeout
         self.rng = rng or random.Random()
         # A private CA (a chain's own HQ certificate) is trusted in addition to nothing
         # else: verification is never switched off.
@@ -228,7 +201,10 @@ class SyncClient:
         self._rounds = 0
         self.online: bool | None = None
         self.failures = 0
+        # Why the thread stopped syncing (a refusal retrying cannot fix), or None.
+        self.halted: str | None = None
         self.last_sync_at: float | None = None
+        self.last_wait_s = 0.0  # the thread's last wait between rounds
         self.parked_recheck_s = parked_recheck_s
         self.parked_alert_s = parked_alert_s
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -238,10 +214,19 @@ class SyncClient:
         self._parked_alerted: set[str] = set()
         self._answered: set[str] = set()  # members whose cache this round's answers wrote
         self._checked_all = False
+        self._refused_streak: list[str] = []  # ops refused alone since HQ last took one
 
     @property
     def hq(self) -> HqAddress:
         return self._hq
+
+    def replace_token(self, token: str) -> None:
+        """New credentials (the register provisioned again): used from the next request,
+        and a thread stopped by a refused token tries again at once."""
+        self._hq = HqAddress(self._hq.url, token, self._hq.ca_file)
+        for client in (self._http, self._counter_http):
+            client.headers["Authorization"] = f"Bearer {token}"
+        self.sync_now()
 
     # -- one round ------------------------------------------------------------------
 
@@ -249,17 +234,24 @@ class SyncClient:
         try:
             resp = self._http.request(method, path, **kw)  # type: ignore[arg-type]
         except httpx.TimeoutException as exc:
-            raise SyncError("HQ の応答がタイムアウトしました", retry=True) from exc
+            raise TimedOut("HQ の応答がタイムアウトしました", retry=True) from exc
         except httpx.HTTPError as exc:
             # The exception text can carry the URL but never our headers; keep it short.
             raise SyncError(unreachable(exc), retry=True) from exc
-        if resp.status_code >= 500:
-            raise SyncError(f"HQ がエラーを返しました（{resp.status_code}）", retry=True)
-        if resp.status_code in (401, 403):
-            raise SyncError(f"HQ が拒否しました: {_detail(resp)}", retry=False)
-        if resp.status_code != 200:
-            raise SyncError(f"HQ の応答が不正です（{resp.status_code}: {_detail(resp)}）", retry=True)
-        return resp
+        status = resp.status_code
+        if status == 200:
+            return resp
+        if status >= 500 or status in RETRYABLE_4XX:
+            raise SyncError(f"HQ がエラーを返しました（{status}）", retry=True, status=status)
+        if status in (401, 403):
+            raise SyncError(f"HQ がこのレジを受け付けません（{status}: {detail_of(resp)}）。"
+                            "レジの登録（トークン）を確認してください", retry=False, status=status)
+        if status in (400, 422) and path == "/v1/sync/push":
+            raise OpsRefused(status, detail_of(resp))
+        what = {413: "送信が大きすぎます", 426: "HQ が別のプロトコルのバージョンを求めています。"
+                "レジのソフトウェアを更新してください"}.get(status, "HQ が要求を受け付けません")
+        raise SyncError(f"{what}（{status}: {detail_of(resp)}）", retry=True,
+                        wait_s=MAX_BACKOFF_S, status=status)
 
     # -- online redemption holds (the counter's thread) ------------------------------
 
@@ -288,7 +280,7 @@ class SyncClient:
         if resp.status_code >= 500:
             raise SyncError(f"HQ がエラーを返しました（{resp.status_code}）", retry=True)
         if resp.status_code in (401, 403, 404, 409, 422):
-            detail = _detail(resp)
+            detail = detail_of(resp)
             found = _AVAILABLE.search(detail)
             raise HoldRefused(f"HQ がポイントの確保を断りました: {detail}",
                               status=resp.status_code,
@@ -300,17 +292,71 @@ class SyncClient:
         except ValidationError as exc:
             raise SyncError("HQ の応答を読めません", retry=True) from exc
 
+    # -- pushing ----------------------------------------------------------------------
+
     def push_once(self) -> PushSummary:
+        """Push the oldest batch of the outbox; an op HQ refuses alone is set aside."""
         batch = self.store.pending_batch(self.batch_size)
         if not batch:
             return PushSummary()
         ids = [op.op_id for op in batch]
         self.worker.call(self.store.mark_sent, ids)
         started = time.monotonic()
-        results = self._post_ops([op.body for op in batch], ids)
-        if time.monotonic() - started < FAST_ROUND_S:
-            self.batch_size = min(MAX_PUSH_BATCH, self.batch_size * 2)
+        try:
+            results = self._post_ops([op.body for op in batch], ids)
+        except OpsRefused as exc:
+            return self._isolate(batch, exc)
+        except SyncError as exc:
+            if exc.status == 413 and len(batch) > 1:
+                # Too large as a request: a smaller one may pass, so no waiting (bounded:
+                # the batch halves each time, and a single op refused so raises).
+                self.batch_size = max(MIN_BATCH, len(batch) // 2)
+                return self.push_once()
+            raise
+        self._adapt(len(batch), time.monotonic() - started)
         return self._take_answers(ids, results)
+
+    def _adapt(self, sent: int, seconds: float) -> None:
+        """The batch-size rule (module docstring): ×2 when fast, ÷2 when slow."""
+        if seconds < GROW_WITHIN * self.timeout:
+            if sent >= self.batch_size:  # a short tail of the queue says nothing
+                self.batch_size = min(MAX_PUSH_BATCH, self.batch_size * 2)
+        elif seconds > SHRINK_PAST * self.timeout:
+            self.batch_size = max(MIN_BATCH, self.batch_size // 2)
+
+    def _isolate(self, batch: list[PendingOp], refused: OpsRefused) -> PushSummary:
+        """Bisect a refused batch until the op HQ will not take is alone; in order, so
+        the ops before it are answered before it is set aside."""
+        if len(batch) == 1:
+            return self._refuse_locally(batch[0], refused)
+        mid = len(batch) // 2
+        total = PushSummary()
+        for half in (batch[:mid], batch[mid:]):
+            ids = [op.op_id for op in half]
+            try:
+                results = self._post_ops([op.body for op in half], ids)
+            except OpsRefused as exc:
+                total = total + self._isolate(half, exc)
+                continue
+            total = total + self._take_answers(ids, results)
+        return total
+
+    def _refuse_locally(self, op: PendingOp, refused: OpsRefused) -> PushSummary:
+        self._refused_streak.append(op.op_id)
+        if len(self._refused_streak) >= POISON_LIMIT:
+            # Every op refused, whichever it is: HQ and this register disagree about the
+            # protocol itself. The ops are not at fault; they wait for the fix.
+            streak, self._refused_streak = self._refused_streak, []
+            self.worker.call(self.store.requeue_refused, streak, str(refused))
+            raise SyncError(f"HQ がこのレジの取引を続けて受け付けません。HQ とレジの"
+                            f"バージョンを確認してください（{refused.status}: "
+                            f"{refused.reason}）", retry=False, status=refused.status)
+        log.warning("op %s refused by HQ alone: %s", op.op_id, refused.reason)
+        result = OpResult(op_id=op.op_id, status="rejected", reason=refused.reason,
+                          member_id=op.member_id)
+        self._answered |= self.worker.call(self.store.record_push_results, [result])
+        self.events.emit("op_rejected", op.op_id, refused.reason)
+        return PushSummary(sent=1, rejected=1)
 
     def _post_ops(self, bodies: list[str], ids: list[str]) -> list[OpResult]:
         """POST stored op bodies as one batch; HQ's answers to these ops, in its order.
@@ -326,21 +372,30 @@ class SyncClient:
             parsed = PushResponse.model_validate_json(resp.content)
         except ValidationError as exc:
             self.worker.call(self.store.record_push_error, ids, "HQ の応答を読めません")
-            raise SyncError("HQ の応答を読めません", retry=True) from exc
+            raise SyncError("HQ の応答を読めません（同期の応答の形が違います）",
+                            retry=True) from exc
+        except OpsRefused:
+            raise  # bisected by the caller: no op of the batch is known to be at fault yet
         except SyncError as exc:
             self.worker.call(self.store.record_push_error, ids, str(exc))
-            if exc.retry:
+            if isinstance(exc, TimedOut) or (exc.status or 0) >= 500:
                 self.batch_size = max(MIN_BATCH, self.batch_size // 2)
             raise
         sent = set(ids)
         return [r for r in parsed.results if r.op_id in sent]
 
     def _take_answers(self, ids: list[str], results: list[OpResult]) -> PushSummary:
+        if not results:
+            # A 200 that answers none of the ops: nothing to record, and pushing the same
+            # batch straight away would spin. They stay queued for the next round.
+            self.worker.call(self.store.record_push_error, ids, "HQ の応答に結果がありません")
+            raise SyncError("HQ の応答に送った取引の結果がありません", retry=True)
         missing = set(ids) - {r.op_id for r in results}
         if missing:
             # Keep what was answered; the rest stays queued and goes again.
             self.worker.call(self.store.record_push_error, sorted(missing),
                              "HQ の応答に含まれていません")
+        self._refused_streak = []
         self._answered |= self.worker.call(self.store.record_push_results, results)
         count = {s: 0 for s in ("applied", "duplicate", "rejected", "parked")}
         for r in results:
@@ -370,6 +425,8 @@ class SyncClient:
                 self.events.emit("push_progress", total.sent, self.store.outbox_counts())
         return total
 
+    # -- pulling ----------------------------------------------------------------------
+
     def pull_once(self, *, max_pages: int = 1000) -> int:
         """Pull until HQ has nothing more (bounded), one transaction per page."""
         total = 0
@@ -380,7 +437,8 @@ class SyncClient:
             try:
                 page = PullResponse.model_validate_json(resp.content)
             except ValidationError as exc:
-                raise SyncError("HQ の応答を読めません", retry=True) from exc
+                raise SyncError("HQ の応答を読めません（更新の応答の形が違います）",
+                                retry=True) from exc
             if page.cursor < self.store.pull_cursor():
                 # An HQ restored from an old backup, or a different HQ: do not go back.
                 raise SyncError("HQ のカーソルが巻き戻りました。管理者に連絡してください",
@@ -404,99 +462,17 @@ class SyncClient:
         except SyncError as exc:
             self.failures += 1
             self._set_online(False, str(exc))
+            if not exc.retry and self.halted is None:
+                self.halted = str(exc)
+                log.error("sync stopped until someone acts: %s", exc)
+                self.events.emit("sync_halted", str(exc))
             raise
         self.failures = 0
+        self.halted = None
         self.last_sync_at = time.time()
         self._set_online(True, "")
         self.events.emit("synced", pushed, pulled)
         return pushed, pulled
-
-    # -- parked ops -------------------------------------------------------------------
-
-    def watch_parked(self, *, moved: bool = False, force: bool = False) -> ParkedStatus:
-        """Ask HQ again about parked ops, and report the ones that wait too long.
-
-        A parked op is asked about by pushing it again (HQ decides it then if its sale
-        has arrived, and otherwise answers `parked` again), after a round that changed
-        something — our ops applied, or the feed moved, which is how another register's
-        sale shows — or every `parked_recheck_s` regardless. One still parked after
-        `parked_alert_s` is announced once as `op_parked_overdue`; `parked_changed`
-        carries the count and the overdue ones whenever they change, for the screen.
-        """
-        parked = self.store.parked_ops(MAX_PUSH_BATCH)
-        now = time.monotonic()
-        due = force or moved or now - self._parked_checked >= self.parked_recheck_s
-        if parked and due:
-            self._parked_checked = now
-            ids = [op.op_id for op in parked]
-            results = self._post_ops([op.body for op in parked], ids)
-            self._answered |= self.worker.call(self.store.record_push_results, results)
-            for r in results:
-                if r.status != "parked":
-                    self._parked_seen.discard(r.op_id)
-                    self._parked_alerted.discard(r.op_id)
-                    self.events.emit("parked_resolved", r.op_id, r.status, r.reason)
-                    if r.status == "rejected":
-                        self.events.emit("op_rejected", r.op_id, r.reason)
-            parked = self.store.parked_ops(MAX_PUSH_BATCH)
-        wall = self.clock()
-        overdue = tuple(op for op in parked
-                        if (wall - op.parked_since).total_seconds() >= self.parked_alert_s)
-        for op in overdue:
-            if op.op_id not in self._parked_alerted:
-                self._parked_alerted.add(op.op_id)
-                self.events.emit("op_parked_overdue", op.op_id, op.member_id, op.parked_since,
-                                 op.sale_op_id)
-        status = ParkedStatus(len(parked), overdue)
-        if (status.count, [o.op_id for o in overdue]) != (
-                self.parked.count, [o.op_id for o in self.parked.overdue]):
-            self.events.emit("parked_changed", status)
-        self.parked = status
-        return status
-
-    # -- members whose cache does not add up ------------------------------------------
-
-    def resync_members(self, *, limit: int = MAX_RESYNC_PER_ROUND) -> dict[str, str]:
-        """Fetch again from HQ the members whose cached ledger may be wrong.
-
-        Checked: the members this round's answers touched, the ones a pull had to skip
-        or an answer replayed, and on the first round every cached member (what a
-        restart forgot). Each is replaced from `GET /v1/members/{member_no}`, HQ's own
-        view now, announced as `member_resynced`. Returns {member_id: why}.
-        """
-        touched, self._answered = self._answered, set()
-        suspects = self.worker.call(self.store.members_to_resync, touched,
-                                    everyone=not self._checked_all, limit=limit)
-        self._checked_all = True
-        done: dict[str, str] = {}
-        for member_id, why in suspects.items():
-            member = self.store.member(member_id)
-            if member is None:
-                continue
-            resp = self._request_member(member.member_no)
-            if resp is None:
-                self.worker.call(self.store.forget_stale, member_id)
-                continue
-            if self.worker.call(self.store.apply_member_lookup, resp):
-                done[member_id] = why
-                log.info("member %s fetched again from HQ (%s)", member_id, why)
-                self.events.emit("member_resynced", member_id, why)
-        return done
-
-    def _request_member(self, member_no: str) -> MemberLookup | None:
-        try:
-            resp = self._http.get(f"/v1/members/{member_no}")
-        except httpx.HTTPError as exc:
-            raise SyncError(unreachable(exc), retry=True) from exc
-        if resp.status_code == 404:
-            return None  # renumbered or merged away: the feed brings what replaced it
-        if resp.status_code != 200:
-            raise SyncError(f"HQ の応答が不正です（{resp.status_code}: {_detail(resp)}）",
-                            retry=resp.status_code not in (401, 403))
-        try:
-            return MemberLookup.model_validate_json(resp.content)
-        except ValidationError as exc:
-            raise SyncError("HQ の応答を読めません", retry=True) from exc
 
     def _set_online(self, online: bool, reason: str) -> None:
         if self.online != online:
@@ -511,6 +487,7 @@ class SyncClient:
         self._thread.start()
 
     def sync_now(self) -> None:
+        """Run a round now; a thread stopped by a refusal tries once more."""
         self._wake.set()
 
     def stop(self) -> None:
@@ -523,24 +500,20 @@ class SyncClient:
 
     def _run(self, interval: float) -> None:
         while not self._stop.is_set():
+            delay: float | None
             try:
                 self.sync_once()
                 delay = interval
             except SyncError as exc:
-                delay = backoff_delay(self.failures, self.rng)
-                log.warning("sync failed (%s); next try in %.0f s", exc, delay)
+                if not exc.retry:
+                    delay = None  # until sync_now() or replace_token()
+                    log.warning("sync stopped (%s); waiting for someone to act", exc)
+                else:
+                    delay = max(backoff_delay(self.failures, self.rng), exc.wait_s)
+                    log.warning("sync failed (%s); next try in %.0f s", exc, delay)
             except Exception:
                 log.exception("sync round crashed")
                 delay = interval
+            self.last_wait_s = float("inf") if delay is None else delay
             self._wake.wait(delay)
             self._wake.clear()
-
-
-def _detail(resp: httpx.Response) -> str:
-    try:
-        data = resp.json()
-    except ValueError:
-        return resp.text[:200]
-    if isinstance(data, dict) and isinstance(data.get("detail"), str):
-        return data["detail"]
-    return str(data)[:200]

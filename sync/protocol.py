@@ -430,3 +430,109 @@ class AppToken(_Strict):
     member_no: str
     expires_at: AwareDatetime
 
+
+
+# -- store summary and sale look-up (added) ------------------------------------------
+
+
+class SummaryRegister(_Strict):
+    """A register of the store with ops in the window."""
+
+    device_id: str
+    ops: int  # its ops in the window, refused ones included
+
+
+class SummaryStaff(_Strict):
+    staff_id: str  # "" for enrolments recorded without a staff member
+    enrolments: int
+
+
+class SummaryCampaign(_Strict):
+    """Points of one line of HQ's sale breakdowns, added up over the window."""
+
+    source: str  # "base", "rank", or the campaign id, as in `PointsLine`
+    name: str
+    points: int
+
+
+class SummaryHour(_Strict):
+    hour: int = Field(ge=0, le=23)  # hour of day in the offset `start` was given in
+    issued: int
+    redeemed: int
+
+
+class StoreSummary(_Strict):
+    """A store's figures over `[start, end)` by the registers' clocks, from HQ's ledger of
+    record over every register of the store: what a register's own report computes for
+    itself (`desktop.flows.reports`), with HQ's figures for every op.
+
+    Refused ops count only in `rejected`. A return HQ holds until its sale arrives counts
+    in `returns` and `returns_yen` and in `parked`, with no points moved yet.
+    """
+
+    store_id: str
+    start: AwareDatetime
+    end: AwareDatetime
+    as_of: AwareDatetime  # HQ's clock when the figures were read
+    registers: list[SummaryRegister]
+    sales: int
+    sales_yen: int
+    members: int  # different members who bought
+    points_issued: int
+    points_redeemed: int
+    returns: int
+    returns_yen: int
+    points_reversed: int  # earned points returns took back
+    points_restored: int  # used points returns gave back
+    adjustments: int
+    points_adjusted: int  # signed sum of the adjustments
+    enrolments: int
+    enrolments_by_staff: list[SummaryStaff]  # most first
+    campaigns: list[SummaryCampaign]  # most points first
+    hours: list[SummaryHour]  # 24 rows, hour 0 first
+    parked: int  # returns waiting for their sale
+    rejected: int  # ops HQ refused (not counted above)
+
+
+class SaleReturnInfo(_Strict):
+    """A return of the sale that HQ has applied, at any register."""
+
+    op_id: str
+    receipt_no: str
+    device_id: str
+    local_time: AwareDatetime
+    returned_yen: int
+    points_reversed: int
+    points_restored: int
+    lines: list[SaleLine] | None = None
+
+
+class SaleLookup(_Strict):
+    """A sale as HQ recorded it, found by receipt number, with what a return needs: it can
+    stand in for the register's own record when the sale was made at another register of
+    the same store. Points are HQ's (authoritative) figures.
+
+    `member_id` is the member who holds the sale's points now (after a merge, the
+    target), the one HQ applies a return to; `member_display_name` is masked.
+    """
+
+    op_id: str
+    receipt_no: str
+    store_id: str
+    device_id: str
+    staff_id: str | None = None
+    member_id: str
+    member_no: str
+    member_display_name: str | None = None
+    member_status: Literal["active", "blocked"]
+    local_time: AwareDatetime
+    program_version: int
+    amount_yen: int
+    earn_base_yen: int | None = None  # None when the sale cannot be quoted again
+    points_earned: int
+    points_redeemed: int
+    returned_yen: int  # by the returns HQ applied
+    remaining_yen: int
+    lines: list[SaleLine] | None = None
+    returned_lines: list[SaleLine] = Field(default_factory=list)
+    returns: list[SaleReturnInfo] = Field(default_factory=list)

@@ -449,6 +449,14 @@ class RegisterStore(HoldsMixin, PullMixin, TokensMixin):
                             "WHERE op_id = ? AND state IN ('queued', 'sent')",
                             [(error[:500], i) for i in op_ids])
 
+    def requeue_refused(self, op_ids: list[str], error: str) -> None:
+        """Put ops the client had set aside as refused back in the queue: HQ turned out to
+        refuse everything this register sends, so the refusal was not about them."""
+        with self._wlock, write_txn(self._wconn) as con:
+            con.executemany("UPDATE ops SET state = 'queued', result = NULL, last_error = ?, "
+                            "answered_at = NULL WHERE op_id = ? AND state = 'rejected'",
+                            [(error[:500], i) for i in op_ids])
+
     def record_push_results(self, results: list[OpResult]) -> set[str]:
         """Store HQ's answers, in the order HQ applied them; returns the members whose
         cached ledger the answers changed.

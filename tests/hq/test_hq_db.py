@@ -182,3 +182,41 @@ def test_upgrading_a_0002_database_turns_balances_into_lots(db_url: str) -> None
             assert session.scalars(select(LedgerEntry)).one().changes is None  # history as it was
     finally:
         engine.dispose()
+
+
+def test_upgrading_a_0003_database_fills_each_ops_local_time_and_receipt(db_url: str) -> None:
+    import json
+
+    from alembic import command
+
+    from hq.db import alembic_config
+    from hq.models import OpRecord
+
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            cfg = alembic_config(db_url)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0003")
+        at = datetime(2026, 1, 1, tzinfo=UTC)
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO registers (device_id, store_id, company_id, revoked, "
+                              "last_device_seq, epoch, created_at) VALUES ('R1', 'S1', 'C1', false, 0, 1, :at)"),
+                         {"at": at})  # fmt: skip
+            for op_id, body in (
+                ("a", {"local_time": "2026-03-03T10:00:00+09:00", "payload": {"receipt_no": "R1-000001"}}),
+                ("b", {"local_time": "2026-03-03T11:00:00+09:00", "payload": {"points": 5}}),
+                ("c", {"local_time": "not a time", "payload": None}),
+            ):
+                conn.execute(text("INSERT INTO ops (op_id, device_id, device_seq, epoch, store_id, kind, "
+                                  "payload_hash, status, result, op, received_at) VALUES "
+                                  "(:id, 'R1', 1, 1, 'S1', 'sale', 'h', 'applied', '{}', :op, :at)"),
+                             {"id": op_id, "op": json.dumps(body), "at": at})  # fmt: skip
+        migrate(db_url)
+        with Session(engine) as session:
+            got = {r.op_id: (r.local_time, r.receipt_no) for r in session.scalars(select(OpRecord))}
+        tokyo = timezone(timedelta(hours=9))
+        assert got == {"a": (datetime(2026, 3, 3, 10, tzinfo=tokyo), "R1-000001"),
+                       "b": (datetime(2026, 3, 3, 11, tzinfo=tokyo), None), "c": (None, None)}
+    finally:
+        engine.dispose()
