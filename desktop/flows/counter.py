@@ -6,8 +6,12 @@ recording (the store thread commits the sale) → done (committed; the receipt p
 idle again on "next customer", or member on the next tap.
 
 The receipt is built inside the sale's commit with what it needs to say: the staff
-signed in, the program (rank, footer, campaign names) and, when HQ could not be reached
+signed in, the program (footer, campaign names), the member's rank and what the next
+rank still needs (desktop/flows/counter_rank.py) and, when HQ could not be reached
 (offline, or a hold that timed out), the provisional mark.
+
+Card readers report here (`on_card_event`): a reader outage stays on screen until the
+reader reports ReaderReady, and is then replaced by a sentence saying it is back.
 
 With the POS link (`desktop.poslink`, the methods in desktop/flows/counter_pos.py), a
 POS sale waiting at the counter fills the basket (`pos_sale_shown(PosSale)`); confirming
@@ -49,6 +53,7 @@ from desktop.flows.counter_pos import (
     PosDesk,
     yen,
 )
+from desktop.flows.counter_rank import Purchases, local_purchases, rank_after_sale
 from desktop.flows.counter_state import CounterState, PendingHold
 from desktop.flows.identify import Identifier, Outcome, Refused
 from desktop.flows.messages import (
@@ -62,6 +67,7 @@ from desktop.flows.messages import (
     NOT_RECORDED,
     OFFLINE_TOO_MANY,
     OFFLINE_USED,
+    QT_TRANSLATE_NOOP,
     REDEEM_POINTS,
     SIGN_IN_FIRST,
     TOUCH_CARD,
@@ -69,7 +75,15 @@ from desktop.flows.messages import (
 )
 from desktop.flows.signin import StaffSession
 from desktop.receipts import build_sale_receipt, receipt_to_dict
-from devices.cards import CardEvent, CardPresented, CardRemoved, ReaderError
+from devices.cards import (
+    REASON_READER_BUSY,
+    REASON_READER_NOT_FOUND,
+    CardEvent,
+    CardPresented,
+    CardRemoved,
+    ReaderError,
+    ReaderReady,
+)
 from loyalty.basket import HeldLot, Line, MemberContext, check_basket
 from loyalty.ledger import offline_allowance
 from loyalty.program import Program
@@ -91,6 +105,12 @@ if TYPE_CHECKING:
     from desktop.poslink.counter_adapter import PosSale
 
 log = logging.getLogger(__name__)
+
+# Reader errors that last until the reader reports ReaderReady (not one card's trouble).
+READER_OUTAGES = frozenset({REASON_READER_NOT_FOUND, REASON_READER_BUSY})
+READER_BACK = QT_TRANSLATE_NOOP("core", "カードリーダーが使えるようになりました")
+READER_BACK_TOUCH = QT_TRANSLATE_NOOP(
+    "core", "カードリーダーが使えるようになりました。会員カードをタッチしてください")
 
 class HoldService(Protocol):
     """HQ's online holds (`sync.client.SyncClient`)."""
@@ -131,6 +151,7 @@ class CounterFlow(PosCounter):
         online: Callable[[], bool | None] = lambda: None,
         hold_ttl: int = DEFAULT_HOLD_TTL_S,
         pos: PosDesk | None = None,
+        purchases: Purchases | None = None,
     ) -> None:
         self.store = store
         self.worker = worker
@@ -144,6 +165,8 @@ class CounterFlow(PosCounter):
         self.online = online
         self.hold_ttl = hold_ttl
         self.pos = pos
+        # The member's sales known here, for the rank progress on receipts (counter_rank).
+        self.purchases = purchases if purchases is not None else local_purchases(store)
         identity = store.identity()
         self.store_id = identity[1] if identity else None
         self._lock = threading.Lock()
@@ -157,6 +180,8 @@ class CounterFlow(PosCounter):
         self._hold: PendingHold | None = None
         # Set when HQ could not be reached for a hold; the next successful sync clears it.
         self._unreachable = False
+        # The reader outage the cashier was last told of; cleared when the reader is back.
+        self._reader_down: str | None = None
         events.subscribe("synced", self._on_synced)
         if pos is not None:
             events.subscribe("pos_sale_waiting", self.pos_sale_waiting)
@@ -194,9 +219,24 @@ class CounterFlow(PosCounter):
         if isinstance(event, CardPresented):
             self.card_presented(event.uid, event.member_no)
         elif isinstance(event, ReaderError):
+            if event.reason in READER_OUTAGES:
+                self._reader_down = event.reason
             self.events.emit("counter_message", event.reason, "error")
+        elif isinstance(event, ReaderReady):
+            self._reader_ready()
         elif isinstance(event, CardRemoved):
             pass  # the member stays on screen until the sale is done or cancelled
+
+    def _reader_ready(self) -> None:
+        """The reader is back: replace the outage message, which would otherwise stay on
+        screen until the next tap. A reader that was never out says nothing."""
+        if self._reader_down is None:
+            return
+        self._reader_down = None
+        with self._lock:
+            waiting = self.state in (CounterState.IDLE, CounterState.DONE)
+        self.events.emit("counter_message",
+                         Message(READER_BACK_TOUCH if waiting else READER_BACK), "info")
 
     def card_presented(self, uid: str, member_no: str | None = None) -> Outcome | None:
         if self._refuse_identification():
@@ -443,9 +483,12 @@ class CounterFlow(PosCounter):
         footer = program.receipt_footer if program is not None else ""
 
         def build(facts: SaleFacts) -> dict[str, object]:
+            rank = rank_after_sale(program, facts.member, amount_yen=facts.quote.amount_yen,
+                                   at=facts.local_time, tz=self.tz, purchases=self.purchases)
             return receipt_to_dict(build_sale_receipt(
                 facts, store_name=self.store_name, footer=footer, tz=self.tz,
-                offline=provisional, staff_name=sale.staff_name, program=program))
+                offline=provisional, staff_name=sale.staff_name, program=program,
+                rank_status=rank))
 
         linked = sale.pos_sale_id is not None and self.pos is not None
         builder: ReceiptBuilder = build

@@ -10,7 +10,14 @@ import pytest
 from desktop.flows.counter import CounterFlow, CounterState, parse_int
 from desktop.flows.signin import StaffSession
 from desktop.receipts import receipt_from_dict
-from devices.cards import CardPresented, ReaderError
+from devices.cards import (
+    REASON_CARD_PULLED,
+    REASON_READER_BUSY,
+    REASON_READER_NOT_FOUND,
+    CardPresented,
+    ReaderError,
+    ReaderReady,
+)
 from loyalty.quote import QuoteError
 from sync.events import EventBus
 from sync.models import OutboxOp
@@ -79,6 +86,41 @@ def test_reader_error_is_shown(counter):
     flow, rec, _ = counter
     flow.on_card_event(ReaderError("pcsc", "カードの読み取り中に離されました"))
     assert rec.wait("counter_message") == ("カードの読み取り中に離されました", "error")
+
+
+def messages(rec: Recorder) -> list[tuple[str, str]]:
+    return [args for name, args in rec.seen if name == "counter_message"]
+
+
+def test_reader_back_replaces_the_reader_not_found_message(counter):
+    flow, rec, _ = counter
+    flow.on_card_event(ReaderReady("pcsc"))  # at start: nothing was wrong, nothing to say
+    flow.on_card_event(ReaderError("pcsc", REASON_READER_NOT_FOUND))
+    assert rec.wait("counter_message") == (REASON_READER_NOT_FOUND, "error")
+    mark = rec.mark()
+    flow.on_card_event(ReaderReady("pcsc"))
+    text, level = rec.wait("counter_message", after=mark)
+    assert level == "info" and text == "カードリーダーが使えるようになりました。会員カードをタッチしてください"
+    flow.on_card_event(ReaderReady("pcsc"))  # said once per outage
+    assert len(messages(rec)) == 2
+
+
+def test_reader_back_with_a_member_on_screen_keeps_the_sale_going(counter):
+    flow, rec, _ = counter
+    flow.card_presented(HANAKO_CARD)
+    rec.wait("member_shown")
+    flow.on_card_event(ReaderError("pcsc", REASON_READER_BUSY))
+    flow.on_card_event(ReaderReady("pcsc"))
+    assert messages(rec)[-1] == ("カードリーダーが使えるようになりました", "info")
+    assert flow.state is CounterState.MEMBER and flow.member is not None
+
+
+def test_a_card_trouble_is_not_an_outage_the_reader_clears(counter):
+    flow, rec, _ = counter
+    flow.on_card_event(ReaderError("pcsc", REASON_CARD_PULLED))
+    flow.on_card_event(ReaderReady("pcsc"))
+    # "Touch again" stays on screen: the reader never went away.
+    assert messages(rec) == [(REASON_CARD_PULLED, "error")]
 
 
 def test_amount_sale_recorded_after_commit_with_staff_and_receipt(counter):

@@ -14,7 +14,7 @@ import pytest
 from desktop.printing import PrintQueue
 from desktop.receipts import PROVISIONAL_MARK, REPRINT_MARK
 from devices.printers import FilePrinter
-from tests.desktop.counter_support import HANAKO_CARD, TOKYO, FakeHolds
+from tests.desktop.counter_support import HANAKO_CARD, JIRO_CARD, TOKYO, FakeHolds
 from tests.desktop.test_counter import make_flow
 from tests.support.escpos_decode import Decoded, decode
 
@@ -35,9 +35,9 @@ class Till:
         self.printed: list[str] = []
         self.flow.events.subscribe("receipt_printed", self.printed.append)
 
-    def sell(self, amount: str, redeem: str = "") -> str:
+    def sell(self, amount: str, redeem: str = "", card: str = HANAKO_CARD) -> str:
         mark = self.rec.mark()
-        self.flow.card_presented(HANAKO_CARD)
+        self.flow.card_presented(card)
         self.rec.wait("member_shown", after=mark)
         self.flow.confirm(amount, redeem)
         (sale,) = self.rec.wait("sale_recorded", after=mark)
@@ -118,3 +118,23 @@ def test_reprint_of_the_last_receipt_is_a_marked_copy(till):
     assert REPRINT_MARK in copy and "担当 レジ 田村" in copy
     assert t.store.print_state(t.flow.last_sale.facts.op_id)[0] == "printed"
     assert "2026年11月10日 10:30" in copy  # the sale's time, as issued
+
+
+def test_the_receipt_says_what_the_next_rank_needs_counting_this_sale(till):
+    t = till(online=True)
+    t.sell("2000", card=JIRO_CARD)  # 鈴木 次郎: HQ gives him the first rank, 会員
+    first = t.receipt().text
+    assert "会員ランク 会員" in " ".join(first.split())
+    assert "次の「常連」ランクまで" in first
+    # 常連 needs 30,000 yen or 12 visits in 90 days ("any"): either is said, this sale counted.
+    assert "あと 28,000 円のお買い物" in first and "または あと 11 回のご来店" in first
+    t.sell("3000", card=JIRO_CARD)  # the same day: more spend, not another visit
+    second = t.receipt(count=2).text[len(first):]
+    assert "あと 25,000 円のお買い物" in second and "または あと 11 回のご来店" in second
+
+
+def test_a_member_at_the_top_rank_gets_its_name_and_no_next_rank(till):
+    t = till(online=True)
+    t.sell("2000")  # 山田 花子 is 常連, the program's highest rank
+    text = t.receipt().text
+    assert "常連" in text and "次の「" not in text and "あと " not in text
