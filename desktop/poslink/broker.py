@@ -11,6 +11,12 @@ receipt model, written in the same commit as the sale, and `reconcile` finds it 
 crash between the two. Before the register commits, the bridge `claim`s the sale, so a
 POS cancel cannot slip in between the cashier's confirm and the register's commit.
 
+A request nobody settles expires (`refused`, reason `expired`) once it has waited
+`expire_after_s` (10 minutes by default) since it arrived, so a POS that walked away, a
+till switched off or a screen nobody looks at can never hold the counter for good. The
+deadline is the stored arrival time, so it holds across restarts; a request the cashier
+is committing right now (claimed) is never expired under them.
+
 Qt-free; safe to call from any thread (one connection behind a lock).
 """
 
@@ -23,7 +29,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -44,6 +50,7 @@ log = logging.getLogger(__name__)
 
 Kind = Literal["sale", "return"]
 STAMP_KEY = "pos_link"  # the receipt model's key holding the confirmation ref and result
+DEFAULT_EXPIRE_S = 600.0  # a request left waiting this long is refused as `expired`
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
@@ -75,6 +82,7 @@ class Change:
     id: str
     state: str
     replayed: bool = False
+    reason: str | None = None  # why it was refused or cancelled (`expired`, …)
 
 
 @dataclass(frozen=True)
@@ -113,9 +121,13 @@ def _now_text(at: datetime) -> str:
 class PosBroker:
     """POS requests and their outcome, in `<home>/poslink.db` (WAL, synchronous=FULL)."""
 
-    def __init__(self, path: Path, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, path: Path, *, clock: Callable[[], datetime] | None = None,
+                 expire_after_s: float = DEFAULT_EXPIRE_S) -> None:
+        if not expire_after_s > 0:
+            raise ValueError(f"expire_after_s must be positive, not {expire_after_s!r}")
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.expire_after_s = float(expire_after_s)
         self._clock = clock or (lambda: datetime.now(UTC))
         self._lock = threading.RLock()
         self._listeners: list[Callable[[Change], None]] = []
@@ -129,8 +141,8 @@ class PosBroker:
         self._con.execute("PRAGMA user_version = 1")
 
     @classmethod
-    def open(cls, home: Path) -> PosBroker:
-        return cls(home / "poslink.db")
+    def open(cls, home: Path, *, expire_after_s: float = DEFAULT_EXPIRE_S) -> PosBroker:
+        return cls(home / "poslink.db", expire_after_s=expire_after_s)
 
     def close(self) -> None:
         with self._lock:
@@ -161,9 +173,13 @@ class PosBroker:
                 raise
             self._con.execute("COMMIT")
 
-    def _announce(self, change: Change) -> None:
+    def _announce(self, *changes: Change) -> None:
         with self._lock:
             listeners = list(self._listeners)
+        for change in changes:
+            self._announce_one(change, listeners)
+
+    def _announce_one(self, change: Change, listeners: list[Callable[[Change], None]]) -> None:
         for listener in listeners:
             try:
                 listener(change)
@@ -176,12 +192,13 @@ class PosBroker:
             "SELECT * FROM requests WHERE kind = ? AND id = ?", (kind, id_)).fetchone()
         return row
 
-    @staticmethod
-    def _view(row: sqlite3.Row) -> SaleView | ReturnView:
+    def _view(self, row: sqlite3.Row) -> SaleView | ReturnView:
+        received = datetime.fromisoformat(row["received_at"])
         common: dict[str, Any] = {
             "state": row["state"], "amount_yen": row["amount_yen"],
-            "received_at": datetime.fromisoformat(row["received_at"]),
+            "received_at": received,
             "updated_at": datetime.fromisoformat(row["updated_at"]),
+            "expires_at": self._deadline(received) if row["state"] == "waiting" else None,
             "reason": row["reason"],
             "detail": Detail.model_validate_json(row["detail"]) if row["detail"] else None,
         }
@@ -195,6 +212,37 @@ class PosBroker:
         if row is None:
             raise _not_found(kind, id_)
         return self._view(row)
+
+    def _deadline(self, received: datetime) -> datetime:
+        return received + timedelta(seconds=self.expire_after_s)
+
+    def _expire(self, con: sqlite3.Connection) -> list[Change]:
+        """Inside a transaction: refuse what has waited too long (announce after commit)."""
+        cutoff = _now_text(self._clock() - timedelta(seconds=self.expire_after_s))
+        rows = con.execute("SELECT kind, id FROM requests WHERE state = 'waiting' AND claimed = 0 "
+                           "AND received_at <= ?", (cutoff,)).fetchall()
+        minutes = max(1, round(self.expire_after_s / 60))
+        changes = []
+        for row in rows:
+            kind, id_ = row["kind"], row["id"]
+            field = "sale_id" if kind == "sale" else "return_id"
+            log.warning("POS %s %s expired after %s s at the counter", kind, id_,
+                        self.expire_after_s)
+            self._close(con, kind, id_, "refused", "expired",
+                        f"レジで {minutes} 分以内に確定されなかったため取り消しました。"
+                        f"もう一度送るときは新しい {field} で送ってください",
+                        f"Not settled at the counter within {minutes} min: expired. "
+                        f"Send it again with a new {field}")
+            changes.append(Change(kind, id_, "refused", reason="expired"))
+        return changes
+
+    def expire_overdue(self) -> list[Change]:
+        """Refuse every request that has waited longer than `expire_after_s` (called
+        periodically by the link, and before every new request)."""
+        with self._txn() as con:
+            changes = self._expire(con)
+        self._announce(*changes)
+        return changes
 
     def _waiting(self, con: sqlite3.Connection) -> sqlite3.Row | None:
         row: sqlite3.Row | None = con.execute(
@@ -226,16 +274,20 @@ class PosBroker:
     def _refuse_busy(self, con: sqlite3.Connection) -> None:
         waiting = self._waiting(con)
         if waiting is not None:
+            until = self._deadline(datetime.fromisoformat(waiting["received_at"]))
             raise PosError(409, "counter_busy",
                            f"レジで別の取引（{waiting['id']}）を処理中です。終わってから送ってください",
                            f"The counter is busy with {waiting['kind']} {waiting['id']}; "
                            "retry when it is settled",
-                           waiting={"kind": waiting["kind"], "id": waiting["id"]})
+                           waiting={"kind": waiting["kind"], "id": waiting["id"],
+                                    "expires_at": until.isoformat()})
 
     # -- sales --------------------------------------------------------------------------
 
     def submit_sale(self, request: PosSaleRequest) -> Submitted:
         """Record a POS sale as waiting for the cashier, or replay the stored answer."""
+        # Its own commit: a refusal below (busy, id reused) must not roll the expiry back.
+        self.expire_overdue()
         with self._txn() as con:
             replay = self._replay_or_refuse_reuse(con, "sale", request.sale_id, request)
             if replay is None:
@@ -268,27 +320,42 @@ class PosBroker:
 
     def cancel_sale(self, sale_id: str) -> SaleView:
         """The POS withdraws a sale the cashier has not confirmed."""
+        view = self._cancel("sale", sale_id)
+        assert isinstance(view, SaleView)
+        return view
+
+    def cancel_return(self, return_id: str) -> ReturnView:
+        """The POS withdraws a return the cashier has not confirmed."""
+        view = self._cancel("return", return_id)
+        assert isinstance(view, ReturnView)
+        return view
+
+    def _cancel(self, kind: Kind, id_: str) -> SaleView | ReturnView:
         with self._txn() as con:
-            row = self._row(con, "sale", sale_id)
+            row = self._row(con, kind, id_)
             if row is None:
-                raise _not_found("sale", sale_id)
+                raise _not_found(kind, id_)
             if row["state"] == "confirmed":
-                raise PosError(409, "sale_confirmed",
-                               "確定済みの取引は取り消せません。返品（/v1/pos/returns）で処理してください",
-                               "The sale is confirmed and cannot be cancelled: use a return "
-                               "(POST /v1/pos/returns)")
+                if kind == "sale":
+                    raise PosError(409, "sale_confirmed",
+                                   "確定済みの取引は取り消せません。返品（/v1/pos/returns）で処理してください",
+                                   "The sale is confirmed and cannot be cancelled: use a return "
+                                   "(POST /v1/pos/returns)")
+                raise PosError(409, "return_confirmed",
+                               "確定済みの返品は取り消せません。ポイントは戻し済みです",
+                               "The return is confirmed and cannot be cancelled: its points "
+                               "have been moved")
             if row["state"] == "waiting" and row["claimed"]:
                 raise PosError(409, "counter_recording",
                                "レジで確定処理中です。数秒後に状態を確認してください",
-                               "The cashier is confirming this sale right now; "
+                               f"The cashier is confirming this {kind} right now; "
                                "check its state in a few seconds")
             changed = row["state"] == "waiting"
             if changed:
-                self._close(con, "sale", sale_id, "cancelled", "cancelled_by_pos")
-            view = self._view_of(con, "sale", sale_id)
+                self._close(con, kind, id_, "cancelled", "cancelled_by_pos")
+            view = self._view_of(con, kind, id_)
         if changed:
-            self._announce(Change("sale", sale_id, "cancelled"))
-        assert isinstance(view, SaleView)
+            self._announce(Change(kind, id_, "cancelled", reason="cancelled_by_pos"))
         return view
 
     def _close(self, con: sqlite3.Connection, kind: Kind, id_: str, state: str, reason: str,
@@ -370,7 +437,7 @@ class PosBroker:
                 raise PosError(409, "already_confirmed", "確定済みです", "Already confirmed")
             view = self._view_of(con, kind, id_)
         if changed:
-            self._announce(Change(kind, id_, "refused"))
+            self._announce(Change(kind, id_, "refused", reason=reason))
         return view
 
     def reconcile(self, find_receipt: Callable[[str], dict[str, Any] | None]
@@ -401,6 +468,7 @@ class PosBroker:
     # -- returns ------------------------------------------------------------------------
 
     def submit_return(self, request: PosReturnRequest) -> Submitted:
+        self.expire_overdue()
         with self._txn() as con:
             replay = self._replay_or_refuse_reuse(con, "return", request.return_id, request)
             if replay is None:

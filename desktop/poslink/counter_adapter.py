@@ -6,12 +6,14 @@ signals like every other core event):
 - `pos_sale_waiting(PosSale)`: a POS sale arrived; the counter shows "POS から ￥3,280"
   and fills its basket with `PosSale.basket`.
 - `pos_return_waiting(PosReturn)`: a POS return arrived, for the returns flow.
-- `pos_sale_closed(sale_id, state)` / `pos_return_closed(return_id, state)`: it left the
-  counter (confirmed, refused at the counter, or cancelled by the POS): clear the screen.
+- `pos_sale_closed(sale_id, state)` / `pos_return_closed(return_id, state, reason)`: it
+  left the counter (confirmed, refused at the counter, expired, or cancelled by the POS):
+  clear the screen. (The returns flow also hears why, so it can tell the cashier.)
 
 Listened to: `sale_recorded` (and `return_recorded`), whose object carries the committed
 `receipt_model`; a model stamped with the waiting request's confirmation ref confirms it.
-The stamp goes into the model through `receipt_builder`, inside the register's commit.
+The stamp goes into the model through `receipt_builder` (`return_builder` for returns),
+inside the register's commit.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from desktop.flows.messages import QT_TRANSLATE_NOOP, Message
 from desktop.poslink.broker import (
     Change,
     Kind,
@@ -38,9 +41,17 @@ from desktop.poslink.broker import (
 from desktop.poslink.models import PosError, ReturnResult, SaleResult
 from loyalty.basket import Line
 from sync.events import EventBus
+from sync.ops import OpFacts, OpReceiptBuilder
 from sync.store import ReceiptBuilder, RecordedSale, RegisterStore, SaleFacts, StoreError
 
 log = logging.getLogger(__name__)
+
+# Why the register refuses to commit a POS return (the commit rolls back; "core" context).
+POS_RETURN_GONE = QT_TRANSLATE_NOOP(
+    "core", "POS の返品（{return_id}）は取り消されたか時間切れになりました。返品は記録していません")
+POS_RETURN_DIFFERS = QT_TRANSLATE_NOOP(
+    "core", "POS の返品（{pos}、{pos_receipt}）と画面の返品（{counter}、{receipt}）が違います。"
+    "返品は記録していません")
 
 
 @dataclass(frozen=True)
@@ -64,8 +75,9 @@ class PosReturn:
     sale_id: str
     amount_yen: int
     original_receipt_no: str  # the loyalty receipt of the sale being returned
-    basket: tuple[Line, ...] | None
+    basket: tuple[Line, ...] | None  # the lines the POS says came back, if it said
     received_at: datetime
+    expires_at: datetime | None = None
 
 
 def sale_result(facts: SaleFacts) -> SaleResult:
@@ -76,6 +88,20 @@ def sale_result(facts: SaleFacts) -> SaleResult:
                       balance_after=facts.balance_after, receipt_no=facts.receipt_no,
                       member_no=facts.member.masked_no,
                       confirmed_at=facts.local_time.astimezone(UTC))
+
+
+def return_result(facts: OpFacts) -> ReturnResult:
+    """What the POS is told about a committed return: the register's estimate, as its
+    return slip prints it (a reversal the balance cannot cover is debt)."""
+    est, member = facts.estimate, facts.member
+    assert est is not None
+    after = member.balance if member is not None else 0
+    return ReturnResult(points_reversed=est.points_reversed,
+                        points_restored=est.points_restored, balance_after=max(0, after),
+                        debt_after=(member.debt if member is not None else 0) + max(0, -after),
+                        receipt_no=facts.receipt_no,
+                        member_no=member.masked_no if member is not None else "",
+                        confirmed_at=facts.local_time.astimezone(UTC))
 
 
 class PosCounterBridge:
@@ -120,7 +146,7 @@ class PosCounterBridge:
                             quantity=ln.quantity, tax_rate=ln.tax_rate, name=ln.name)
                        for ln in request.lines) if request.lines else None
         return PosReturn(return_id, request.sale_id, request.amount_yen, sale.result.receipt_no,
-                         basket, view.received_at)
+                         basket, view.received_at, view.expires_at)
 
     def _changed(self, change: Change) -> None:
         if change.state == "waiting":
@@ -132,8 +158,10 @@ class PosCounterBridge:
                 ret = self._return(change.id)
                 if ret is not None:
                     self.events.emit("pos_return_waiting", ret)
+        elif change.kind == "sale":
+            self.events.emit("pos_sale_closed", change.id, change.state)
         else:
-            self.events.emit(f"pos_{change.kind}_closed", change.id, change.state)
+            self.events.emit("pos_return_closed", change.id, change.state, change.reason)
 
     # -- the cashier's answers ----------------------------------------------------------
 
@@ -173,6 +201,33 @@ class PosCounterBridge:
                 return model
             self._claim("sale", pending)
             return stamp_receipt(model, confirmation_ref(pending), sale_result(facts))
+
+        return wrapped
+
+    def return_builder(self, build: OpReceiptBuilder, return_id: str) -> OpReceiptBuilder:
+        """`build` for the returns flow's op, stamping the POS return it settles.
+
+        Runs inside the return's commit: a POS return that no longer waits (cancelled by
+        the POS, expired), or one of another amount or sale than the op on screen, is
+        refused with StoreError and the op rolls back; otherwise it is claimed (the POS can
+        no longer cancel it) and the POS's answer is committed with the op.
+        """
+        def wrapped(facts: OpFacts) -> dict[str, Any]:
+            model = build(facts)
+            est = facts.estimate
+            request = self.broker.return_request(return_id)
+            sale = self.broker.get_sale(request.sale_id) if request is not None else None
+            if self.broker.waiting() != ("return", return_id) or request is None or \
+                    sale is None or sale.result is None or est is None:
+                raise StoreError(Message(POS_RETURN_GONE, return_id=return_id))
+            if est.returned_yen != request.amount_yen or \
+                    est.sale_receipt_no != sale.result.receipt_no:
+                raise StoreError(Message(
+                    POS_RETURN_DIFFERS, pos=f"￥{request.amount_yen:,}",
+                    pos_receipt=sale.result.receipt_no, counter=f"￥{est.returned_yen:,}",
+                    receipt=est.sale_receipt_no))
+            self._claim("return", return_id)
+            return stamp_receipt(model, return_ref(return_id), return_result(facts))
 
         return wrapped
 

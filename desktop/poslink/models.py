@@ -32,6 +32,18 @@ REASONS: dict[str, tuple[str, str]] = {
                   "No member: settle without points"),
     "counter_unavailable": ("ポイントレジが販売できない状態です",
                             "The loyalty counter cannot sell right now"),
+    "expired": ("レジで確定されないまま時間が過ぎたため取り消しました",
+                "Not settled at the counter in time: expired"),
+    # Returns the counter cannot take (the cashier sees the same reason on screen).
+    "sale_unknown_here": ("元の取引がこのレジの記録にありません",
+                          "The original sale is not in this register's records"),
+    "sale_refused_by_hq": ("元の取引は本部で受け付けられなかったため、戻すポイントがありません",
+                           "HQ refused the original sale: there are no points to reverse"),
+    "return_exceeds_left": ("レジで返品済みの分があり、この金額は返品できません",
+                            "Part of the sale was already returned at the counter: "
+                            "this amount exceeds what is left"),
+    "return_not_possible": ("この返品のポイントを処理できません",
+                            "The points of this return cannot be processed"),
 }
 
 Id = Annotated[str, Field(pattern=ID_PATTERN, examples=["POS-20261122-0042"])]
@@ -162,10 +174,16 @@ class SaleResult(BaseModel):
 
 
 class ReturnResult(BaseModel):
+    """What the POS is told once the cashier confirmed the return."""
+
     points_reversed: int = Field(description="Points earned by the sale and taken back")
     points_restored: int = Field(description="Points the sale used and gave back")
-    balance_after: int
-    receipt_no: str
+    balance_after: int = Field(description="The member's balance after the return (never "
+                                           "below 0: what is missing is debt_after)")
+    debt_after: int = Field(default=0, description="Points the member owes after the "
+                                                   "return (spent points of the sale)")
+    receipt_no: str = Field(description="The loyalty return receipt's number (返品受付票)")
+    member_no: str = Field(default="", description="The member number, masked (…0017)")
     confirmed_at: datetime
 
 
@@ -175,6 +193,8 @@ class SaleView(BaseModel):
     amount_yen: int
     received_at: datetime
     updated_at: datetime
+    expires_at: datetime | None = Field(
+        default=None, description="While waiting: when it is refused as `expired`")
     result: SaleResult | None = None
     reason: str | None = Field(default=None, description="Why it was not confirmed")
     detail: Detail | None = None
@@ -187,8 +207,10 @@ class ReturnView(BaseModel):
     amount_yen: int
     received_at: datetime
     updated_at: datetime
+    expires_at: datetime | None = Field(
+        default=None, description="While waiting: when it is refused as `expired`")
     result: ReturnResult | None = None
-    reason: str | None = None
+    reason: str | None = Field(default=None, description="Why it was not confirmed")
     detail: Detail | None = None
 
 
@@ -198,7 +220,9 @@ class ErrorBody(BaseModel):
     error: str
     detail: Detail
     field: str | None = None
-    waiting: dict[str, str] | None = None
+    waiting: dict[str, str] | None = Field(
+        default=None, description="counter_busy: the request at the counter "
+                                  "(kind, id, expires_at)")
 
 
 class PosError(Exception):

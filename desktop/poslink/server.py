@@ -236,9 +236,16 @@ def create_app(broker: PosBroker, token: str | Callable[[], str]) -> FastAPI:
     @app.get("/v1/pos/returns/{return_id}", response_model=ReturnView, responses=_ERRORS,
              tags=["pos"])
     async def get_return(return_id: IdParam, wait: WaitParam = 0) -> ReturnView:
+        """The return's state; with `wait`, returns as soon as it leaves `waiting`."""
         view = await _settled(lambda: broker.get_return(return_id), "return", return_id, wait)
         assert isinstance(view, ReturnView)
         return view
+
+    @app.post("/v1/pos/returns/{return_id}/cancel", response_model=ReturnView,
+              responses=_ERRORS, tags=["pos"])
+    def cancel_return(return_id: IdParam) -> ReturnView:
+        """Withdraw a waiting return (200 `cancelled`). A confirmed return stands (409)."""
+        return broker.cancel_return(return_id)
 
     async def _settled(read: Callable[[], SaleView | ReturnView | None], kind: str, id_: str,
                        wait: int) -> SaleView | ReturnView:

@@ -77,7 +77,9 @@ def test_one_waiting_sale_at_a_time(broker):
     with pytest.raises(PosError) as busy:
         broker.submit_sale(sale("S-2"))
     assert busy.value.status == 409 and busy.value.code == "counter_busy"
-    assert busy.value.body()["waiting"] == {"kind": "sale", "id": "S-1"}
+    first = broker.get_sale("S-1")
+    assert busy.value.body()["waiting"] == {"kind": "sale", "id": "S-1",
+                                            "expires_at": first.expires_at.isoformat()}
     assert broker.get_sale("S-2") is None  # a busy refusal is not remembered: retry later
     broker.confirm_sale("S-1", result())
     assert broker.submit_sale(sale("S-2")).view.state == "waiting"

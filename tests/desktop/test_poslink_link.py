@@ -96,4 +96,8 @@ def test_openapi_document_from_the_command_line():
     doc = json.loads(proc.stdout)
     assert doc["info"]["title"] == "Tamaru POS link"
     assert "/v1/pos/sales/{sale_id}/cancel" in doc["paths"]
+    assert "/v1/pos/returns/{return_id}/cancel" in doc["paths"]
     assert proc.stderr == ""
+    # The committed copy is byte for byte what the command prints (regenerate it with
+    # `python -m desktop.poslink > docs/pos-link.openapi.json`).
+    assert (ROOT / "docs" / "pos-link.openapi.json").read_text(encoding="utf-8") == proc.stdout

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import stat
 import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,6 +18,7 @@ from desktop.poslink.models import SaleResult
 from desktop.poslink.server import PosLinkServer, create_app, openapi_document
 from desktop.poslink.token import load_or_create_token, rotate_token
 
+ROOT = Path(__file__).resolve().parents[2]
 SALE = {"sale_id": "POS-0001", "amount_yen": 3280, "tax_basis": "included", "currency": "JPY",
         "lines": [{"sku": "4901234567894", "name": "緑茶", "category": "drink", "quantity": 2,
                    "amount_yen": 3280, "tax_rate": 8}]}
@@ -78,11 +81,15 @@ def test_same_id_with_another_body_is_409(link):
 
 def test_busy_counter_is_409_with_the_waiting_sale(link):
     _, _, client, _ = link
-    client.post("/v1/pos/sales", json=SALE)
+    first = client.post("/v1/pos/sales", json=SALE).json()
     r = client.post("/v1/pos/sales", json={**SALE, "sale_id": "POS-0002"})
     assert r.status_code == 409
     assert r.json()["error"] == "counter_busy"
-    assert r.json()["waiting"] == {"kind": "sale", "id": "POS-0001"}
+    # The POS learns which request holds the counter, and until when at the latest.
+    waiting = r.json()["waiting"]
+    assert waiting == {"kind": "sale", "id": "POS-0001", "expires_at": waiting["expires_at"]}
+    assert datetime.fromisoformat(waiting["expires_at"]) == \
+        datetime.fromisoformat(first["expires_at"].replace("Z", "+00:00"))
 
 
 @pytest.mark.parametrize(("body", "field"), [
@@ -215,9 +222,19 @@ def test_openapi_document_is_served_and_lists_the_endpoints(link):
     doc = httpx.get(server.url + "/openapi.json").json()  # no token needed for the document
     assert set(doc["paths"]) == {
         "/v1/pos/health", "/v1/pos/sales", "/v1/pos/sales/{sale_id}",
-        "/v1/pos/sales/{sale_id}/cancel", "/v1/pos/returns", "/v1/pos/returns/{return_id}"}
+        "/v1/pos/sales/{sale_id}/cancel", "/v1/pos/returns", "/v1/pos/returns/{return_id}",
+        "/v1/pos/returns/{return_id}/cancel"}
     assert "PosSaleRequest" in doc["components"]["schemas"]
-    assert openapi_document()["paths"].keys() == doc["paths"].keys()
+    assert openapi_document() == doc
+
+
+def test_the_committed_openapi_document_is_what_the_server_serves(link):
+    _, server, _, _ = link
+    served = httpx.get(server.url + "/openapi.json").json()
+    committed = json.loads((ROOT / "docs" / "pos-link.openapi.json").read_text(encoding="utf-8"))
+    assert committed == served, (
+        "docs/pos-link.openapi.json is stale: regenerate it with "
+        "`python -m desktop.poslink > docs/pos-link.openapi.json`")
 
 
 def test_token_is_private_stable_and_rotatable(tmp_path):
