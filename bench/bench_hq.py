@@ -1,9 +1,11 @@
 """HQ on PostgreSQL: ops ingested per second over HTTP, and push latency under 50 registers.
 
 Ingestion runs through a real `tamaru-hq serve` process and httpx, in 500-op batches from
-one register; beside it, the raw limit: psycopg `executemany` of the main rows a sale
-leaves (its op, ledger entries, new lot and purchase, built before the clock starts) into
-the same schema, one transaction per 500 ops. Latency: 50 registers push small batches at once, each on its
+one register; beside it, the raw limit: psycopg `executemany` of every row HQ writes for
+those sales (the op with its answer, ledger entries, the new lot and the spent one, the
+redemption and its allocation, the purchase, the members' balances, the feed rows, the
+register's last seq and the feed counter; built before the clock starts) into the same
+schema, one transaction per 500 ops. Latency: 50 registers push small batches at once, each on its
 own thread and connection; beside it, the p99 of `GET /v1/health` (no database work)
 under the same 50 clients, so the figure separates HQ's work from HTTP and threads.
 The PostgreSQL cluster is the tests' throwaway one (fsync off): both sides share it.
@@ -19,6 +21,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,7 +36,7 @@ from hq.db import make_engine, migrate
 from hq.demo import DEMO_PROGRAM_PATH
 from hq.directory import load_program, provision_register
 from hq.models import LedgerEntry, LotRow, Member
-from sync.protocol import Op, op_hash
+from sync.protocol import Op, SalePayload, op_hash
 from tests.support.hq_process import HqProcess
 from tests.support.postgres import PostgresCluster
 
@@ -91,62 +94,119 @@ def _sale(rng: random.Random, device: str, store: str, seq: int) -> dict[str, An
 Rows = list[tuple[Any, ...]]
 
 
-def _raw_rows(ops: list[dict[str, Any]]) -> tuple[Rows, Rows, Rows, Rows]:
-    """The main rows HQ writes for these ops, as tuples ready for executemany."""
+@dataclass
+class _RawBatch:
+    """Every row HQ writes for one batch of sales, as tuples ready for executemany."""
+
+    last_seq: int = 0
+    ops: Rows = field(default_factory=list)
+    entries: Rows = field(default_factory=list)
+    new_lots: Rows = field(default_factory=list)
+    spent_lots: Rows = field(default_factory=list)  # (remaining, lot_id) of lots redeemed from
+    redemptions: Rows = field(default_factory=list)
+    allocations: Rows = field(default_factory=list)
+    purchases: Rows = field(default_factory=list)
+    members: Rows = field(default_factory=list)  # (balance, last_earn_at, last_use_at, first_purchase_at, id)
+    feed: Rows = field(default_factory=list)  # (offset, member_id)
+
+
+def _raw_rows(batches: list[list[dict[str, Any]]]) -> list[_RawBatch]:
+    """The rows HQ writes for these sales on the seeded members: the op with its stored
+    answer, the earn and redeem entries, the new lot and the opening lot it spends, the
+    redemption and its allocation, the purchase, each member's new balance and feed row."""
     now = datetime.now(UTC)
-    op_rows: Rows = []
-    ledger_rows: Rows = []
-    lot_rows: Rows = []
-    purchase_rows: Rows = []
-    for i, raw in enumerate(ops):
-        op = Op.model_validate(raw)
-        earned = (op.payload.amount_yen - op.payload.points_redeemed) // 100
-        result = {"op_id": op.op_id, "status": "applied", "reason": None, "member_id": op.member_id,
-                  "balance": OPENING, "points_earned": earned, "server_seq": i + 1}  # fmt: skip
-        op_rows.append((op.op_id, op.device_id, op.device_seq, 1, op.store_id, op.kind, op_hash(op),
-                        "applied", Json(result), Json(raw), now))  # fmt: skip
-        if op.payload.points_redeemed:
-            ledger_rows.append((op.member_id, op.op_id, "redeem", -op.payload.points_redeemed, now,
-                                Json([[f"opening:{op.member_id}", "C001", -op.payload.points_redeemed, "C001"]])))
-        if earned:
-            lot_id = f"{op.op_id}#0"
-            ledger_rows.append((op.member_id, op.op_id, "earn", earned, now, Json([[lot_id, "C001", earned, None]])))
-            lot_rows.append((lot_id, op.member_id, "C001", "normal", earned, earned, now))
-        purchase_rows.append((op.op_id, op.member_id, op.store_id, op.payload.amount_yen, earned,
-                              op.payload.points_redeemed, now))
-    return op_rows, ledger_rows, lot_rows, purchase_rows
+    balance: dict[str, int] = {}
+    opening: dict[str, int] = {}
+    out = []
+    for ops in batches:
+        raw = _RawBatch()
+        touched: dict[str, tuple[Any, ...]] = {}
+        for i, body in enumerate(ops):
+            op = Op.model_validate(body)
+            sale = op.payload
+            assert isinstance(sale, SalePayload)
+            m = op.member_id
+            earned = (sale.amount_yen - sale.points_redeemed) // 100
+            before = balance.get(m, OPENING)
+            balance[m] = before + earned - sale.points_redeemed
+            lot_id, opening_lot = f"{op.op_id}#0", f"opening:{m}"
+            result = {
+                "op_id": op.op_id, "status": "applied", "reason": None, "member_id": m,
+                "balance": balance[m], "points_earned": earned, "server_seq": i + 1, "debt": 0,
+                "points_redeemed": sale.points_redeemed,
+                "breakdown": [{"source": "base", "name": "通常ポイント", "points": earned,
+                               "limited": False, "expires_at": None}] if earned else [],
+                "points_reversed": None, "points_restored": None, "member_no": None,
+                "lots": [{"kind": "normal", "points": balance[m], "expires_at": None}],
+            }
+            raw.ops.append((op.op_id, op.device_seq, op.store_id, op.kind, op_hash(op),
+                            Json(result), Json(body), now, op.local_time, sale.receipt_no))
+            raw.last_seq = op.device_seq
+            if sale.points_redeemed:
+                opening[m] = opening.get(m, OPENING) - sale.points_redeemed
+                raw.entries.append((m, op.op_id, "redeem", -sale.points_redeemed, now,
+                                    Json([[opening_lot, "C001", -sale.points_redeemed, "C001"]])))
+                raw.spent_lots.append((opening[m], opening_lot))
+                raw.redemptions.append((op.op_id, m, "C001", sale.points_redeemed,
+                                        Json([[opening_lot, sale.points_redeemed]])))
+                raw.allocations.append((opening_lot, op.op_id, m, "C001", "C001",
+                                        sale.points_redeemed, op.op_id, now))
+            if earned:
+                raw.entries.append((m, op.op_id, "earn", earned, now, Json([[lot_id, "C001", earned, None]])))
+                raw.new_lots.append((lot_id, m, "C001", "normal", earned, earned, now))
+            raw.purchases.append((op.op_id, m, op.store_id, sale.amount_yen, earned,
+                                  sale.points_redeemed, Json([lot_id] if earned else []), now))
+            touched[m] = (balance[m], now, now if sale.points_redeemed else None, now, m)
+        raw.members = list(touched.values())
+        raw.feed = [(k + 1, m) for k, m in enumerate(touched)]
+        out.append(raw)
+    return out
 
 
 def _raw_ingest(url: str, batches: list[list[dict[str, Any]]]) -> float:
-    prepared = [_raw_rows(b) for b in batches]
+    """Plain psycopg executemany of every row HQ writes for the batches (`_raw_rows`),
+    one transaction per batch, with the register's last seq and the feed counter moved
+    as HQ moves them: no deciding, no look-ups, no locks beyond the rows written."""
+    prepared = _raw_rows(batches)
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(dsn) as conn:
         conn.execute("INSERT INTO registers (device_id, store_id, company_id, revoked, "
                      "last_device_seq, epoch, created_at) VALUES ('RAW', 'S1', 'C001', false, 0, 1, now())")  # fmt: skip
         conn.commit()
         start = time.perf_counter()
-        for op_rows, ledger_rows, lot_rows, purchase_rows in prepared:
+        for b in prepared:
             with conn.cursor() as cur:
+                cur.execute("UPDATE registers SET last_device_seq = %s WHERE device_id = 'RAW'", (b.last_seq,))
                 cur.executemany(
                     "INSERT INTO ops (op_id, device_id, device_seq, epoch, store_id, kind, payload_hash,"
-                    " status, result, op, received_at) VALUES (%s,'RAW',%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                    [(r[0], *r[2:]) for r in op_rows],
-                )
+                    " status, result, op, received_at, local_time, receipt_no)"
+                    " VALUES (%s,'RAW',%s,1,%s,%s,%s,'applied',%s,%s,%s,%s,%s)", b.ops)
                 cur.executemany(
-                    "INSERT INTO ledger_entries (member_id, op_id, kind, points, created_at, changes)"
-                    " VALUES (%s,%s,%s,%s,%s,%s)",
-                    ledger_rows,
-                )
+                    "UPDATE members SET balance = %s, debt = 0, last_earn_at = %s, last_use_at = %s,"
+                    " first_purchase_at = %s WHERE member_id = %s", b.members)
                 cur.executemany(
                     "INSERT INTO lots (lot_id, member_id, issuer, kind, original, remaining, earned_at)"
-                    " VALUES (%s,%s,%s,%s,%s,%s,%s)",
-                    lot_rows,
-                )
+                    " VALUES (%s,%s,%s,%s,%s,%s,%s)", b.new_lots)
+                cur.executemany("UPDATE lots SET remaining = %s WHERE lot_id = %s", b.spent_lots)
+                cur.executemany(
+                    "INSERT INTO redemptions (redemption_id, member_id, redeemer, points, taken,"
+                    " debt_left) VALUES (%s,%s,%s,%s,%s,0)", b.redemptions)
+                cur.executemany(
+                    "INSERT INTO ledger_entries (member_id, op_id, kind, points, created_at, changes)"
+                    " VALUES (%s,%s,%s,%s,%s,%s)", b.entries)
+                cur.executemany(
+                    "INSERT INTO allocations (lot_id, redemption_id, member_id, issuer, redeemer,"
+                    " points, op_id, at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s)", b.allocations)
                 cur.executemany(
                     "INSERT INTO purchases (op_id, kind, member_id, store_id, company_id, amount_yen,"
-                    " points_earned, points_redeemed, at) VALUES (%s,'sale',%s,%s,'C001',%s,%s,%s,%s)",
-                    purchase_rows,
-                )
+                    " points_earned, points_redeemed, lot_ids, at)"
+                    " VALUES (%s,'sale',%s,%s,'C001',%s,%s,%s,%s,%s)", b.purchases)
+                base = cur.execute("UPDATE seq_counter SET value = value + %s WHERE id = 1 "
+                                   "RETURNING value - %s", (len(b.feed), len(b.feed))).fetchone()[0]
+                cur.executemany(
+                    "INSERT INTO feed (server_seq, kind, key, created_at) VALUES (%s, 'member', %s, now())"
+                    " ON CONFLICT (kind, key) DO UPDATE SET server_seq = excluded.server_seq,"
+                    " created_at = excluded.created_at", [(base + off, m) for off, m in b.feed])
             conn.commit()
         elapsed = time.perf_counter() - start
     return sum(len(b) for b in batches) / elapsed
