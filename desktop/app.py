@@ -4,6 +4,14 @@ Qt-free, so tests can run a whole register (store, sync, staff, reader, scanner,
 counter flow, POS link) without a window. With no HQ configured the embedded HQ starts
 with the demo data, and the register gets the demo staff (`desktop.flows.signin.DEMO_STAFF`).
 The POS link (docs/pos-link.md) runs when `poslink.port` or `poslink.drop_dir` is set.
+
+Card readers: `devices.reader` is a reader spec (devices/registry.py), optionally with the
+card profile that reads a member number from each card after ``?``
+(``pcsc:<name>?aid=F0544D5255000001&file=0101&length=16``); `build_register`'s
+``card_profile`` gives one outright. While the register runs, a `ReaderWatcher` lists
+the readers and announces on the bus `reader_added(name, spec, configured)` and
+`reader_removed(name, spec, configured)`; ``configured`` is True when the reader is the
+one `devices.reader` opens. Readers present at start are announced as added.
 """
 
 from __future__ import annotations
@@ -23,7 +31,9 @@ from desktop.poslink import PosLink, PosLinkConfig, register_receipt_finder
 from desktop.poslink.filedrop import MAX_INTERVAL_S, MIN_INTERVAL_S
 from desktop.printing import PrintQueue
 from desktop.settings import Settings, SettingsError
-from devices.cards import CardReader
+from devices.card_profile import CardProfile
+from devices.cards import CardReader, ReaderAdded, ReaderListEvent
+from devices.hotplug import ReaderWatcher, concerns
 from devices.printers import Printer, SimulatedPrinter, open_printer
 from devices.registry import default_registry
 from devices.scanner import BurstRules, ScanEvent, Scanner, ScannerError, ScanReceived
@@ -58,6 +68,7 @@ class Register:
     # Where a serial scanner's codes go (from its thread). The window sets it so they reach
     # the screen shown, as the wedge's do; without a window, the counter takes them.
     scan_route: Callable[[str], None] | None = None
+    watcher: ReaderWatcher | None = None
     _started: bool = field(default=False)
 
     @property
@@ -82,6 +93,8 @@ class Register:
             self.events.emit("counter_message", str(refusal), "error")
             self.worker.call(recover, self.store)
         self.reader.start(self.flow.on_card_event)
+        if self.watcher is not None:
+            self.watcher.start(self._on_reader_list)
         if self.scanner is not None:
             self.scanner.start(self._on_scan_event)
         self.sync.start(interval=float(self.settings.get("sync.interval_seconds")))
@@ -113,6 +126,12 @@ class Register:
         elif isinstance(event, ScannerError):
             self.events.emit("counter_message", event.reason, "error")
 
+    def _on_reader_list(self, event: ReaderListEvent) -> None:
+        # From the watcher's thread; the bridge brings it to the GUI thread.
+        configured = concerns(str(self.settings.get("devices.reader")), event)
+        name = "reader_added" if isinstance(event, ReaderAdded) else "reader_removed"
+        self.events.emit(name, event.reader, event.spec, configured)
+
     def _after_sale(self, sale: RecordedSale) -> None:
         self.prints.print_receipt(sale.facts.op_id, sale.facts.receipt_no)
         self.sync.sync_now()
@@ -122,6 +141,8 @@ class Register:
 
     def stop(self) -> None:
         if self._started:
+            if self.watcher is not None:
+                self.watcher.stop()
             self.reader.stop()
             if self.scanner is not None:
                 self.scanner.stop()
@@ -145,6 +166,19 @@ def timezone(settings: Settings) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise SettingsError(f"locale.timezone: 不明なタイムゾーンです（{name}）") from exc
+
+
+def _reader(settings: Settings, card_profile: str | None) -> CardReader:
+    """The card reader `devices.reader` names, with its card profile (from the spec or
+    ``card_profile``); a bad spec or profile is a SettingsError saying what is wrong."""
+    spec = str(settings.get("devices.reader"))
+    try:
+        profile = CardProfile.parse(card_profile) if card_profile else None
+        return default_registry().open_reader(spec, profile=profile)
+    except ValueError as exc:
+        raise SettingsError(
+            f"devices.reader: カードリーダーまたはカードプロファイルの指定が正しくありません"
+            f"（{exc}）") from exc
 
 
 def _scanner(settings: Settings) -> Scanner | None:
@@ -184,8 +218,16 @@ def poslink_config(settings: Settings) -> PosLinkConfig | None:
     return PosLinkConfig(port=port, drop_dir=drop_dir, drop_interval_s=interval)
 
 
-def build_register(settings: Settings, *, events: EventBus | None = None) -> Register:
-    """Build a register; with no HQ configured, start the embedded HQ with demo data."""
+def build_register(settings: Settings, *, events: EventBus | None = None,
+                   card_profile: str | None = None, watch_readers: bool = True,
+                   reader_watch_interval: float = 1.0) -> Register:
+    """Build a register; with no HQ configured, start the embedded HQ with demo data.
+
+    ``card_profile``: a card profile string (`devices.card_profile.CardProfile.parse`)
+    for the reader, when the reader spec carries none. ``watch_readers``: announce readers
+    plugged in and out (`reader_added` / `reader_removed`), looking every
+    ``reader_watch_interval`` seconds.
+    """
     events = events or EventBus()
     tz = timezone(settings)
     device_id = settings.get("register.device_id")
@@ -219,13 +261,18 @@ def build_register(settings: Settings, *, events: EventBus | None = None) -> Reg
         if hq is not None:
             worker.call(seed_demo_staff, staff)
         session = StaffSession(store, worker, events, staff)
-        reader = default_registry().open_reader(settings.get("devices.reader"))
+        reader = _reader(settings, card_profile)
         scanner = _scanner(settings)
-        printer = open_printer(settings.get("devices.printer"))
+        try:
+            printer = open_printer(settings.get("devices.printer"))
+        except ValueError as exc:
+            raise SettingsError(
+                f"devices.printer: プリンターの指定が正しくありません（{exc}）") from exc
         if isinstance(printer, SimulatedPrinter):
             # The simulated printer's paper is shown on screen.
             printer.on_printed = lambda png: events.emit("receipt_image", png)
-        prints = PrintQueue(printer, store, worker, events)
+        # Reprints say when they were made in the register's own time zone.
+        prints = PrintQueue(printer, store, worker, events, tz=tz)
         identifier = Identifier(store, skew_seconds=int(settings.get("tokens.skew_seconds")))
         link_config = poslink_config(settings)
         if link_config is not None:
@@ -250,4 +297,6 @@ def build_register(settings: Settings, *, events: EventBus | None = None) -> Reg
     return Register(settings=settings, events=events, store=store, worker=worker, sync=sync,
                     reader=reader, printer=printer, prints=prints, flow=flow,
                     backups=backups, staff=staff, session=session, scanner=scanner, hq=hq,
-                    poslink=poslink)
+                    poslink=poslink,
+                    watcher=ReaderWatcher(interval=reader_watch_interval)
+                    if watch_readers else None)

@@ -94,22 +94,27 @@ class Identifier:
         return Refused(_SCAN_REASONS.get(reason, "unknown"), scan.message, reason)
 
     def identify_card(self, uid: str, member_no: str | None = None) -> Outcome:
-        """A card tap; the member number read from the card's file wins when present."""
+        """A card tap; the member number read from the card's file wins when present.
+
+        A card HQ has blocked (reported lost, replaced) is refused whatever its file
+        says: the number on a lost card is still its member's. A card whose UID is not
+        registered (yet) is found by the number on it.
+        """
         refused = self.store.refusal()
         if refused is not None:
             # A store being rebuilt has an empty cache: "unknown card" would mislead.
             return Refused("store_refused", str(refused))
+        card = self.store.find_card(uid)
+        if card is not None and card[1] != "active":
+            return Refused("blocked", Message(CARD_BLOCKED))
         if member_no:
             found = self._by_number(member_no, "card_file")
             if isinstance(found, Identified) or found.reason == "blocked":
                 return found
             # A number the cache does not know (yet): the card's UID may still be known.
-        card = self.store.find_card(uid)
         if card is None:
             return Refused("unknown", Message(UNKNOWN_CARD))
-        member_id, status = card
-        if status != "active":
-            return Refused("blocked", Message(CARD_BLOCKED))
+        member_id, _ = card
         member = self.store.member(member_id)
         if member is None:
             return Refused("unknown", Message(MEMBER_NOT_CACHED))

@@ -4,6 +4,7 @@ from HQ and sells again — through the same composition root `tamaru` uses."""
 from __future__ import annotations
 
 import threading
+import time
 
 from desktop.app import build_register
 from desktop.settings import Settings
@@ -33,5 +34,54 @@ def test_corrupt_database_is_kept_refused_and_recovered(tmp_path):
         assert register.store.refusal() is None
         member = register.store.member_by_card("04A1B2C3D4E5F6")
         assert member.display_name == "山田 花子"
+    finally:
+        register.stop()
+
+
+def test_reprints_are_stamped_in_the_registers_time_zone(tmp_path):
+    """The print queue the app builds keeps `locale.timezone`: a 再発行 copy made now says
+    the time on the register's own clock, read back from the printer's bytes."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from desktop.flows.signin import seed_demo_staff
+    from tests.desktop.counter_support import HANAKO_CARD, filled_store
+    from tests.support.escpos_decode import decode
+
+    home = tmp_path / "home"
+    home.mkdir()
+    filled_store(home / "register.db").close()
+    paper = tmp_path / "paper.bin"
+    settings = Settings(home, {
+        "hq.url": "http://127.0.0.1:9", "hq.token": "test-token",
+        "register.device_id": "R01", "register.store_id": "S001",
+        "locale.timezone": "America/Los_Angeles", "devices.printer": f"file:{paper}?mode=kanji",
+        "sync.interval_seconds": 3600,
+    })
+    bus = EventBus()
+    sold, printed = threading.Event(), []
+    bus.subscribe("sale_recorded", lambda sale: sold.set())
+    bus.subscribe("receipt_printed", printed.append)
+    register = build_register(settings, events=bus, watch_readers=False)
+    try:
+        assert register.prints.tz == ZoneInfo("America/Los_Angeles")
+        register.worker.call(seed_demo_staff, register.staff)
+        register.session.sign_in("2001", "0000").result(10)
+        register.start()
+        register.flow.card_presented(HANAKO_CARD)
+        register.flow.confirm("1000")
+        assert sold.wait(10)
+        receipt_no = register.flow.last_sale.facts.receipt_no
+        before = datetime.now(ZoneInfo("America/Los_Angeles"))
+        assert register.prints.reprint(receipt_no) is not None
+        for _ in range(200):
+            if len(printed) >= 2:
+                break
+            time.sleep(0.05)
+        assert len(printed) >= 2, "the copy did not print"
+        text = decode(paper.read_bytes()).text
+        # Tokyo is 16 or 17 hours ahead: the hour tells which clock the copy used.
+        stamp = f"再発行 {before:%Y年%m月%d日 %H}:"
+        assert stamp in text, text
     finally:
         register.stop()

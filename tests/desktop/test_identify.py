@@ -180,6 +180,15 @@ def test_a_member_number_read_from_the_card_file_wins(ident):
     refused(ident.identify_card(HANAKO_CARD, member_no=TARO_NO), "blocked")
 
 
+def test_a_blocked_card_is_refused_whatever_its_file_says(ident):
+    # A lost card still carries its member's number: blocking it must stop it.
+    message = refused(ident.identify_card(HANAKO_LOST_CARD, member_no=HANAKO_NO), "blocked")
+    assert "カードは利用停止" in message
+    # An unknown number on an unknown card is an unknown card, said as such.
+    assert "登録されていないカード" in refused(
+        ident.identify_card("0123456789ABCDEF", member_no=UNCACHED_NO), "unknown")
+
+
 def test_typed_member_numbers(ident):
     assert isinstance(ident.identify_member_no(f" {HANAKO_NO} "), Identified)
     refused(ident.identify_member_no(make_member_no(7)[:-1] + "1"), "bad_check_digit")
