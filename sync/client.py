@@ -215,6 +215,9 @@ class SyncClient(ChecksMixin):
         self._answered: set[str] = set()  # members whose cache this round's answers wrote
         self._checked_all = False
         self._refused_streak: list[str] = []  # ops refused alone since HQ last took one
+        # Ops HQ refused as `device_seq_regressed` are offered again once per client (a
+        # restart) and after new credentials: re-registration is what lets HQ take them.
+        self._offer_regressed = True
 
     @property
     def hq(self) -> HqAddress:
@@ -226,6 +229,7 @@ class SyncClient(ChecksMixin):
         self._hq = HqAddress(self._hq.url, token, self._hq.ca_file)
         for client in (self._http, self._counter_http):
             client.headers["Authorization"] = f"Bearer {token}"
+        self._offer_regressed = True
         self.sync_now()
 
     # -- one round ------------------------------------------------------------------
@@ -305,7 +309,12 @@ class SyncClient(ChecksMixin):
         try:
             results = self._post_ops([op.body for op in batch], ids)
         except OpsRefused as exc:
-            return self._isolate(batch, exc)
+            try:
+                return self._isolate(batch, exc)
+            except SyncError as stopped:
+                # Whatever the bisection did not get answered goes back in the queue.
+                self.worker.call(self.store.record_push_error, ids, str(stopped))
+                raise
         except SyncError as exc:
             if exc.status == 413 and len(batch) > 1:
                 # Too large as a request: a smaller one may pass, so no waiting (bounded:
@@ -349,8 +358,7 @@ class SyncClient(ChecksMixin):
             streak, self._refused_streak = self._refused_streak, []
             self.worker.call(self.store.requeue_refused, streak, str(refused))
             raise SyncError(f"HQ がこのレジの取引を続けて受け付けません。HQ とレジの"
-                            f"バージョンを確認してください（{refused.status}: "
-                            f"{refused.reason}）", retry=False, status=refused.status)
+                            f"バージョンを確認してください（{refused.reason}）", retry=False, status=refused.status)
         log.warning("op %s refused by HQ alone: %s", op.op_id, refused.reason)
         result = OpResult(op_id=op.op_id, status="rejected", reason=refused.reason,
                           member_id=op.member_id)
@@ -455,6 +463,11 @@ class SyncClient(ChecksMixin):
         whose cache may be wrong. Announces online/offline and progress."""
         self._rounds += 1
         try:
+            if self._offer_regressed:
+                again = self.worker.call(self.store.requeue_regressed)
+                self._offer_regressed = False
+                if again:
+                    log.info("%d ops refused as device_seq_regressed offered again", again)
             pushed = self.push_all()
             pulled = self.pull_once()
             self.watch_parked(moved=pushed.applied > 0 or pulled > 0)

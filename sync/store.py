@@ -457,6 +457,16 @@ class RegisterStore(HoldsMixin, PullMixin, TokensMixin):
                             "answered_at = NULL WHERE op_id = ? AND state = 'rejected'",
                             [(error[:500], i) for i in op_ids])
 
+    def requeue_regressed(self) -> int:
+        """Queue again the ops HQ refused as `device_seq_regressed` (a register restored
+        from a backup): HQ did not store them, and after the register is registered again
+        under a new epoch it takes them. Returns how many."""
+        with self._wlock, write_txn(self._wconn) as con:
+            return con.execute(
+                "UPDATE ops SET state = 'queued', result = NULL, answered_at = NULL, "
+                "last_error = 'device_seq_regressed' WHERE state = 'rejected' "
+                "AND json_extract(result, '$.reason') = 'device_seq_regressed'").rowcount
+
     def record_push_results(self, results: list[OpResult]) -> set[str]:
         """Store HQ's answers, in the order HQ applied them; returns the members whose
         cached ledger the answers changed.
