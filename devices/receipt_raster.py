@@ -5,6 +5,13 @@ The image is laid out in printer dots (180 dpi): 512 px for 80 mm paper, 384 px 
 text that does not fit wraps instead of being cut off. The row layout (wrapping, where a
 right-hand value goes) lives here too, so the ESC/POS text encoding lays rows out the
 same way.
+
+A receipt is drawn while the member waits (the counter's target is 50 ms from confirm to
+the printer's bytes), so the drawing avoids repeated work: text widths and the glyph
+masks of text runs are cached (labels such as お買上げ金額 recur on every receipt), the
+QR code is encoded by zxing-cpp (qrcode, some 30 times slower, when it is missing) and
+scaled as one image, and `render_raster` hands out the printer's bits (1 = ink) straight
+from the drawing, without the conversions a generic image path makes.
 """
 
 from __future__ import annotations
@@ -71,6 +78,8 @@ def wrap_text(text: str, fits: Callable[[str], bool]) -> list[str]:
     characters back; a Latin word is kept whole when the row has a space to break at. A character too wide for an empty row still gets its own
     row rather than being dropped.
     """
+    if fits(text):
+        return [text]  # most rows: one measurement rather than one per character
     rows: list[str] = []
     row = ""
     for ch in text:
@@ -132,12 +141,69 @@ def _font(weight: Weight, size: int) -> tuple[ImageFont.FreeTypeFont, bool]:
     return font, weight == "bold" and not file.is_bold
 
 
+class _Measure:
+    """A font's text widths, remembered: wrapping measures the same prefixes again and
+    again, and receipts repeat their labels. Used under the render lock."""
+
+    _LIMIT = 4096
+
+    def __init__(self, font: ImageFont.FreeTypeFont) -> None:
+        self.font = font
+        self.known: dict[str, float] = {}
+
+    def __call__(self, text: str) -> float:
+        width = self.known.get(text)
+        if width is None:
+            if len(self.known) >= self._LIMIT:
+                self.known.clear()
+            width = self.known[text] = self.font.getlength(text)
+        return width
+
+
+@lru_cache(maxsize=16)
+def _measure(font: ImageFont.FreeTypeFont) -> _Measure:
+    return _Measure(font)
+
+
+@lru_cache(maxsize=1024)
+def _run_mask(font: ImageFont.FreeTypeFont, text: str, anchor: str,
+              stroke: int) -> tuple[Image.Image, int, int]:
+    """A text run's ink as an "L" mask (255 = ink) and where its top left sits relative to
+    the anchor point: drawn once, pasted on every receipt that prints the same run."""
+    left, top, right, bottom = font.getbbox(text, anchor=anchor, stroke_width=stroke)
+    mask = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
+    ImageDraw.Draw(mask).text((-left, -top), text, font=font, fill=255, anchor=anchor,
+                              stroke_width=stroke, stroke_fill=255)
+    return mask, left, top
+
+
 def qr_matrix(payload: str) -> list[list[bool]]:
     """The QR modules for a payload, quiet zone included (error correction level M)."""
+    image = _qr_image(payload)
+    n = image.width
+    data = image.tobytes()
+    return [[data[r * n + c] == 0 for c in range(n)] for r in range(n)]
+
+
+@lru_cache(maxsize=64)
+def _qr_image(payload: str) -> Image.Image:
+    """One pixel per module, black on white, with the 4-module quiet zone."""
+    try:
+        import zxingcpp
+    except ImportError:
+        zxingcpp = None
+    if zxingcpp is not None:
+        code = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+        pixels = memoryview(code.to_image(scale=1, add_quiet_zones=True))
+        height, width = pixels.shape[:2]
+        return Image.frombytes("L", (width, height), bytes(pixels))
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
     code.add_data(payload)
     code.make(fit=True)
-    return [[bool(cell) for cell in row] for row in code.get_matrix()]
+    rows = code.get_matrix()
+    image = Image.new("L", (len(rows), len(rows)), 255)
+    image.putdata([0 if cell else 255 for row in rows for cell in row])
+    return image
 
 
 @dataclass(frozen=True)
@@ -154,7 +220,7 @@ class _Text:
 class _Qr:
     x: int
     y: int
-    matrix: list[list[bool]]
+    image: Image.Image  # one pixel per module
     module: int
 
 
@@ -170,11 +236,12 @@ def _layout(receipt: Receipt, width_px: int) -> tuple[list[_Text | _Qr], int]:
             font, fake_bold = _font("bold" if line.bold else "regular", size)
             fake_bold = fake_bold and line.bold
             pitch = round(size * 1.3)
-            for row in layout_rows(line, avail, font.getlength, gap=size):
+            measure = _measure(font)
+            for row in layout_rows(line, avail, measure, gap=size):
                 # CJK glyphs sit in an em box whose bottom is 0.12 em below the baseline.
                 baseline = y + round(size * 0.15) + round(size * 0.88)
                 if row.centered:
-                    x = _MARGIN_X + round((avail - font.getlength(row.left)) / 2)
+                    x = _MARGIN_X + round((avail - measure(row.left)) / 2)
                     items.append(_Text(x, baseline, row.left, "ls", font, fake_bold))
                 else:
                     if row.left:
@@ -188,46 +255,51 @@ def _layout(receipt: Receipt, width_px: int) -> tuple[list[_Text | _Qr], int]:
     add_lines(receipt.header)
     add_lines(receipt.body)
     if receipt.qr_payload:
-        matrix = qr_matrix(receipt.qr_payload)
-        n = len(matrix)
+        modules = _qr_image(receipt.qr_payload)
+        n = modules.width
         module = max(_QR_MIN_MODULE_PX, min(_QR_MAX_MODULE_PX, _QR_TARGET_PX // n))
         module = max(1, min(module, width_px // n))
         side = n * module
-        items.append(_Qr((width_px - side) // 2, y, matrix, module))
+        items.append(_Qr((width_px - side) // 2, y, modules, module))
         y += side
     add_lines(receipt.footer)
     return items, y + _MARGIN_BOTTOM
 
 
-def render_image(receipt: Receipt, width_px: int = WIDTH_80MM) -> Image.Image:
-    """The receipt as a mode "1" image, black on white, ``width_px`` dots wide."""
+def _draw(receipt: Receipt, width_px: int) -> Image.Image:
+    """The receipt in grey ("L", black on white), before the ink threshold."""
     if width_px < 160:
         raise ValueError(f"width_px={width_px} is too narrow for a receipt (58 mm paper is 384)")
     with _render_lock:
         items, height = _layout(receipt, width_px)
         canvas = Image.new("L", (width_px, height), 255)
-        draw = ImageDraw.Draw(canvas)
         for item in items:
             if isinstance(item, _Qr):
-                for r, row in enumerate(item.matrix):
-                    for c, dark in enumerate(row):
-                        if dark:
-                            x0, y0 = item.x + c * item.module, item.y + r * item.module
-                            draw.rectangle(
-                                (x0, y0, x0 + item.module - 1, y0 + item.module - 1), fill=0
-                            )
+                side = item.image.width * item.module
+                scaled = item.image.resize((side, side), Image.Resampling.NEAREST)
+                canvas.paste(scaled, (item.x, item.y))
             else:
-                draw.text(
-                    (item.x, item.baseline),
-                    item.text,
-                    font=item.font,
-                    fill=0,
-                    anchor=item.anchor,
-                    stroke_width=1 if item.fake_bold else 0,
-                    stroke_fill=0,
-                )
-    ink = canvas.point(lambda v: 255 if v > _INK_THRESHOLD else 0)
-    return ink.convert("1", dither=Image.Dither.NONE)
+                mask, left, top = _run_mask(item.font, item.text, item.anchor,
+                                            1 if item.fake_bold else 0)
+                canvas.paste(0, (item.x + left, item.baseline + top), mask)
+    return canvas
+
+
+# Greys a bit lighter than mid-grey still print: thin strokes survive.
+_PAPER_LUT = [255 if v > _INK_THRESHOLD else 0 for v in range(256)]
+_INK_LUT = [0 if v > _INK_THRESHOLD else 255 for v in range(256)]
+
+
+def render_image(receipt: Receipt, width_px: int = WIDTH_80MM) -> Image.Image:
+    """The receipt as a mode "1" image, black on white, ``width_px`` dots wide."""
+    return _draw(receipt, width_px).point(_PAPER_LUT, "1")
+
+
+def render_raster(receipt: Receipt, width_px: int = WIDTH_80MM) -> tuple[int, int, bytes]:
+    """The receipt as printer raster data: (bytes per row, rows, bits with 1 = ink, each
+    row padded to whole bytes), what ESC/POS GS v 0 sends."""
+    ink = _draw(receipt, width_px).point(_INK_LUT, "1")
+    return (width_px + 7) // 8, ink.height, ink.tobytes()
 
 
 def render_png(receipt: Receipt, width_px: int = WIDTH_80MM) -> bytes:

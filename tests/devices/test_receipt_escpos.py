@@ -116,3 +116,30 @@ def test_raster_wider_than_the_profile_is_refused() -> None:
         escpos_raster(sample_receipt(), 576, profile="TM-T88V")
     with pytest.raises(ValueError, match="unknown printer profile"):
         escpos_raster(sample_receipt(), profile="TM-NOPE")
+
+
+@pytest.mark.parametrize(
+    ("width", "profile", "rows"),
+    [(512, "TM-T88V", 8), (384, "TM-T88V", 8), (512, "TM-T20II", 60), (384, "default", 60),
+     (200, "TM-T88V", 3)],
+)
+def test_raster_bytes_are_what_python_escpos_makes_of_the_same_image(
+    width: int, profile: str, rows: int
+) -> None:
+    """escpos_raster skips python-escpos's image conversions; its bytes must stay theirs
+    (initialise, GS v 0 blocks of at most 960 rows, the profile's feed and cut)."""
+    from escpos.printer import Dummy
+
+    receipt = Receipt(
+        header=(ReceiptLine("たまる商店", size="large", align="center"),),
+        body=tuple(ReceiptLine(f"行 {n} 化粧水", f"￥{n * 111:,}", bold=n % 2 == 0)
+                   for n in range(rows)),
+        qr_payload=QR_PAYLOAD,
+    )
+    reference = Dummy(profile=profile)
+    reference.hw("INIT")
+    reference.image(render_image(receipt, width), center=False)
+    reference.cut()
+    ours = escpos_raster(receipt, width, profile)
+    assert ours == bytes(reference.output)
+    assert decode(ours).qr_payloads == [QR_PAYLOAD]
