@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -142,6 +143,8 @@ class Services:
     cards: CardRouter | None = None
     hq_lookup: HqLookup | None = None
     _closers: list[Callable[[], None]] = field(default_factory=list)
+    # Reads a screen asks for (a sale to void), off the GUI thread; made on first use.
+    _background: ThreadPoolExecutor | None = None
 
     def set_staff(self, staff: StaffView | None) -> None:
         """The signed-in staff member changed: ops are recorded in their name."""
@@ -152,6 +155,29 @@ class Services:
     def set_phone_key(self, key: str) -> None:
         self.enrol.phone_key = key
         self.lookup.phone_key = bytes.fromhex(key)
+
+    def void_sale(self, receipt_no: str) -> Future[bool]:
+        """Undo a finished sale: look it up on the returns flow with all of it chosen (a
+        void is a full return; the returns policy decides whether a manager approves).
+        The returns screen shows the flow's events; True once the full return is chosen."""
+        if self._background is None:
+            self._background = ThreadPoolExecutor(max_workers=1,
+                                                  thread_name_prefix="tamaru-screens")
+            self._closers.append(lambda: self._shutdown_background())
+
+        def look_up() -> bool:
+            self.returns.search(receipt_no)
+            sale = self.returns.sale
+            if sale is None or sale.receipt_no != receipt_no:
+                return False  # the flow said why (already returned, refused by HQ)
+            return self.returns.choose_all() is not None
+
+        return self._background.submit(look_up)
+
+    def _shutdown_background(self) -> None:
+        if self._background is not None:
+            self._background.shutdown(wait=True, cancel_futures=True)
+            self._background = None
 
     def route_cards(self, target: CardCallback | None) -> None:
         if self.cards is not None:
@@ -201,7 +227,8 @@ def build_services(register: Register) -> Services:
         lookup=LookupFlow(register.store, register.worker, register.events, tz=tz,
                           store_name=store_name, print_receipt=print_receipt, hq=hq_lookup,
                           online=online, staff=current),
-        reports=ReportsFlow(register.store, tz=tz),
+        reports=ReportsFlow(register.store, tz=tz, events=register.events, hq=hq_lookup,
+                            online=online),
         settings=SettingsOps(
             s, register.events,
             open_reader=(lambda _spec: cards.borrow()) if cards is not None else None,
@@ -211,7 +238,8 @@ def build_services(register: Register) -> Services:
         cards=cards,
         hq_lookup=hq_lookup,
     )
-    services._closers += [services.lookup.close, services.settings.close]
+    services._closers += [services.lookup.close, services.reports.close,
+                          services.settings.close]
     if hq_lookup is not None:
         services._closers.append(hq_lookup.close)
         _fetch_phone_key_later(services, hq, register.events)

@@ -2,8 +2,13 @@
 
 The sale itself is `desktop.flows.counter.CounterFlow`; this screen draws its state,
 passes on what the cashier types and taps, and shows the flow's events. Esc drops the
-sale on screen (voiding a points hold). A recorded sale cannot be undone here: that is a
-return, made on the returns screen.
+sale on screen (voiding a points hold). A recorded sale is undone by a full return:
+"取引を取り消す" on the finished sale opens the returns screen with its receipt looked up
+and all of it chosen, and the returns policy decides whether a manager approves.
+
+The amount field is the sale's amount when there is no basket, and otherwise one more
+line added to it; the line beside its heading says which, with the basket's total. The
+line editor offers the categories of the program in force, by name.
 
 With the POS link on, a POS sale waiting for its member shows above the panels with its
 basket filled in; confirming settles it (the POS gets the points and the discount) and
@@ -27,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import i18n
+from desktop.flows.basket import category_choices
 from desktop.flows.counter import CounterState
 from desktop.flows.messages import QT_TRANSLATE_NOOP
 from desktop.scanning import scan_target
@@ -35,11 +41,11 @@ from desktop.screens.counter_parts import (
     BasketPanel,
     DevicePanel,
     MemberPanel,
-    PosBanner,
-    PrintPanel,
     QuotePanel,
     ReceiptView,
+    yen,
 )
+from desktop.screens.counter_strips import PosBanner, PrintPanel
 from desktop.screens.keypad import NumericKeypad
 from loyalty.quote import QuoteError
 from sync.store import MemberView, RecordedSale
@@ -100,6 +106,7 @@ class CounterScreen(Screen):
         body.addWidget(self._entry_panel(), 8)
 
         self._shown = CounterState.IDLE  # what the panels show, for a member switch
+        self._done_receipt: str | None = None  # the finished sale's receipt, to void it
         self.devices = DevicePanel(self._tap)
         self.devices.setFixedWidth(230)
         self.devices.setVisible(hasattr(self.register.reader, "tap"))
@@ -125,11 +132,19 @@ class CounterScreen(Screen):
         self.reset()
 
     def _entry_panel(self) -> QFrame:
+        # Sized to leave the whole window within a 1280×800 counter display: labels sit
+        # beside their fields, and the two less used buttons share a row.
         box = panel()
         v = QVBoxLayout(box)
-        v.setContentsMargins(12, 10, 12, 10)
-        v.setSpacing(6)
-        v.addWidget(label(self.tr("金額（円）"), "heading"))
+        v.setContentsMargins(12, 8, 12, 8)
+        v.setSpacing(5)
+        head = QHBoxLayout()
+        head.addWidget(label(self.tr("金額（円）"), "heading", wrap=False))
+        head.addStretch(1)
+        # What the amount is beside the basket (its total, or the sum with this amount).
+        self.amount_note = label("", "amount_note", wrap=False)
+        head.addWidget(self.amount_note)
+        v.addLayout(head)
         self.amount = scan_target(QLineEdit())
         self.amount.setObjectName("amount")
         self.amount.setPlaceholderText("0")
@@ -138,8 +153,8 @@ class CounterScreen(Screen):
         v.addWidget(self.amount)
         self.keypad = NumericKeypad()
         v.addWidget(self.keypad)
-        v.addWidget(label(self.tr("利用ポイント"), "heading"))
         row = QHBoxLayout()
+        row.addWidget(label(self.tr("利用ポイント"), "heading", wrap=False))
         self.redeem = scan_target(QLineEdit())
         self.redeem.setObjectName("redeem")
         self.redeem.setPlaceholderText("0")
@@ -158,10 +173,19 @@ class CounterScreen(Screen):
         self.confirm_button.setObjectName("primary")
         self.confirm_button.clicked.connect(self.confirm)
         v.addWidget(self.confirm_button)
+        row = QHBoxLayout()
         self.cancel_button = QPushButton(self.tr("取消（Esc）"))
         self.cancel_button.setObjectName("secondary")
         self.cancel_button.clicked.connect(self.cancel)
-        v.addWidget(self.cancel_button)
+        row.addWidget(self.cancel_button, 1)
+        self.void_button = QPushButton(self.tr("取引を取り消す"))
+        self.void_button.setObjectName("secondary")
+        self.void_button.setToolTip(self.tr(
+            "記録したこのお買上げを全額返品として取り消します（返品画面が開きます）"))
+        self.void_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Enter never voids
+        self.void_button.clicked.connect(self.void_sale)
+        row.addWidget(self.void_button, 1)
+        v.addLayout(row)
         self.message = label("", "message_info")
         v.addWidget(self.message)
         v.addStretch(1)
@@ -170,6 +194,26 @@ class CounterScreen(Screen):
         self.amount.returnPressed.connect(self.confirm)
         self.redeem.returnPressed.connect(self.confirm)
         return box
+
+    def show_amount_note(self) -> None:
+        """Say what the amount field is for beside the basket, with the basket's total."""
+        lines = self.flow.lines if self.flow.state is CounterState.MEMBER or \
+            self.flow.pos_sale is not None else ()
+        if not lines:
+            self.amount_note.setText("")
+            self.amount.setPlaceholderText("0")
+            return
+        total = sum(line.amount_yen for line in lines)
+        # With lines, the field is one more line: empty, the basket's total is the sale.
+        self.amount.setPlaceholderText(self.tr("明細 {total}").format(total=yen(total)))
+        text = self.amount.text().strip()
+        extra = int(text) if text.isdecimal() else 0
+        if extra:
+            self.amount_note.setText(self.tr("明細 {total} ＋ {amount} ＝ {sum}").format(
+                total=yen(total), amount=yen(extra), sum=yen(total + extra)))
+        else:
+            self.amount_note.setText(self.tr("明細 {n} 行の合計 {total}").format(
+                n=len(lines), total=yen(total)))
 
     # -- shell hooks ------------------------------------------------------------------------
 
@@ -194,6 +238,8 @@ class CounterScreen(Screen):
         pos_here = pos and state in (CounterState.IDLE, CounterState.MEMBER)
         self.cancel_button.setEnabled(state in (CounterState.MEMBER, CounterState.DONE)
                                       or pos_here)
+        # Only a finished sale can be voided; before that, Esc drops it.
+        self.void_button.setVisible(state is CounterState.DONE and self._done_receipt is not None)
         if state is CounterState.DONE:
             self.cancel_button.setText(self.tr("次のお客様（Esc）"))
         elif pos_here:
@@ -209,8 +255,10 @@ class CounterScreen(Screen):
         self.quote_panel.clear()
         self.result.setCurrentWidget(self.quote_panel)
         self.limit.setText("")
+        self._done_receipt = None
         self._set_entry(CounterState.IDLE)
         self._shown = CounterState.IDLE
+        self.show_amount_note()
         self.show_message("", "info")
         self.member_panel.member_no.setFocus()
 
@@ -221,6 +269,8 @@ class CounterScreen(Screen):
         self.member_panel.show_member(member, self.flow.member_flags(member),
                                       offline=self.flow.offline, tz=self.tz)
         if fresh:
+            # The program in force may have changed since the last customer (a sync).
+            self.basket.set_categories(category_choices(self.flow.program))
             self.amount.clear()
             self.basket.show_lines(self.flow.lines)
         self.redeem.clear()
@@ -242,6 +292,7 @@ class CounterScreen(Screen):
         self.show_message(text, "info")
 
     def update_quote(self) -> None:
+        self.show_amount_note()
         if self.flow.state is not CounterState.MEMBER:
             return
         self.basket.show_lines(self.flow.lines)
@@ -270,7 +321,7 @@ class CounterScreen(Screen):
         try:
             self.flow.add_line(self.amount.text(), self.basket.quantity.text(),
                                name=self.basket.name.text(),
-                               category=self.basket.category.currentText())
+                               category=self.basket.category_code())
         except QuoteError as exc:
             self.show_message(exc.args[0], "error")
             return
@@ -301,6 +352,14 @@ class CounterScreen(Screen):
 
     def cancel(self) -> None:
         self.flow.cancel()
+
+    def void_sale(self) -> None:
+        """Undo the finished sale: a full return of its receipt on the returns screen."""
+        receipt_no = self._done_receipt
+        if receipt_no is None or self.flow.state is not CounterState.DONE:
+            return
+        self.ctx.show_screen("returns")
+        self.ctx.services.void_sale(receipt_no)
 
     def pos_no_member(self) -> None:
         self.flow.pos_no_member()
@@ -350,6 +409,7 @@ class CounterScreen(Screen):
         self.update_quote()
 
     def sale_done(self, sale: RecordedSale) -> None:
+        self._done_receipt = sale.facts.receipt_no
         self.member_panel.show_done(sale)
         self.amount.clear()
         self.redeem.clear()

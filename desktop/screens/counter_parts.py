@@ -1,5 +1,5 @@
-"""The counter screen's panels: the member, the basket, the quote, the demo devices, the
-POS sale waiting for its member, and the printer.
+"""The counter screen's panels: the member, the basket, the quote, the receipt and the
+demo devices (the POS banner and the printer strip are in `counter_strips`).
 
 Each panel only draws what it is given; `desktop.screens.counter` decides when.
 """
@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -29,32 +27,18 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import i18n
-from desktop.flows.basket import MemberFlags
-from desktop.flows.messages import QT_TRANSLATE_NOOP
-from desktop.printing import PrintStatus
-from desktop.scanning import scan_target
-from desktop.screens.base import label, panel, restyle
-from devices.printers import (
-    REASON_BUSY,
-    REASON_CONNECTION_LOST,
-    REASON_COVER_OPEN,
-    REASON_NO_ANSWER,
-    REASON_NOT_FOUND,
-    REASON_OFFLINE,
-    REASON_PAPER_OUT,
-    REASON_PRINTER_FAULT,
-    REASON_UNREACHABLE,
+from desktop.flows.basket import (
+    CATEGORY_CONTEXT,
+    CATEGORY_NAMES,
+    NO_CATEGORY,
+    CategoryChoice,
+    MemberFlags,
 )
+from desktop.scanning import scan_target
+from desktop.screens.base import label, panel
 from loyalty.basket import Line
 from loyalty.quote import Quote
 from sync.store import MemberView, RecordedSale
-
-if TYPE_CHECKING:
-    from desktop.poslink import PosSale
-
-# Categories offered in the line editor; the program's own names may differ, so the
-# field stays editable.
-CATEGORIES = ("", "food", "daily", "rice", "tobacco", "gift_card")
 
 
 def yen(amount: int) -> str:
@@ -209,14 +193,12 @@ class BasketPanel(QWidget):
         self.name = QLineEdit()
         self.name.setObjectName("small")
         self.name.setPlaceholderText(self.tr("商品名（任意）"))
+        # The program's categories, by name: a cashier picks, never types, a code.
         self.category = QComboBox()
         self.category.setObjectName("small")
-        self.category.setEditable(True)
-        self.category.addItems(list(CATEGORIES))
-        editor = self.category.lineEdit()
-        if editor is not None:
-            editor.setPlaceholderText(self.tr("分類"))
-        self.category.setToolTip(self.tr("分類（ポイント対象外の分類はプログラムで決まります）"))
+        self.category.setToolTip(self.tr("分類: ポイントの対象外やキャンペーンはプログラムで決まります"))
+        self._names: dict[str, str] = {}
+        self.set_categories((CategoryChoice("", NO_CATEGORY),))
         self.quantity = scan_target(QLineEdit("1"))
         self.quantity.setObjectName("small")
         self.quantity.setMaximumWidth(70)
@@ -233,10 +215,33 @@ class BasketPanel(QWidget):
         v.addWidget(label(self.tr("金額欄に入力して「明細に追加」。明細がなければ金額だけで会計します"),
                           "hint"))
 
+    def set_categories(self, choices: tuple[CategoryChoice, ...]) -> None:
+        """The categories of the program in force (`desktop.flows.basket.category_choices`)."""
+        self._names = {c.code: _category(c.name) for c in choices}
+        self.category.clear()
+        for choice in choices:
+            name = _category(choice.name)
+            text = self.tr("{name}（{note}）").format(name=name, note=_category(choice.note)) \
+                if choice.note else name
+            self.category.addItem(text, choice.code)
+
+    def category_code(self) -> str:
+        """The code of the category picked for the next line ("" for none)."""
+        return str(self.category.currentData() or "")
+
+    def category_name(self, code: str) -> str:
+        if not code:
+            return ""
+        known = self._names.get(code)
+        if known is not None:
+            return known
+        # A POS line may carry a category this program does not treat apart.
+        return _category(CATEGORY_NAMES[code]) if code in CATEGORY_NAMES else code
+
     def show_lines(self, lines: tuple[Line, ...]) -> None:
         self.table.setRowCount(len(lines))
         for row, line in enumerate(lines):
-            cells = (line.name or line.sku or self.tr("（商品）"), line.category,
+            cells = (line.name or line.sku or self.tr("（商品）"), self.category_name(line.category),
                      str(line.quantity), yen(line.amount_yen))
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -413,145 +418,9 @@ class DevicePanel(QWidget):
         raise LookupError(contains)
 
 
+def _category(source: str) -> str:
+    return QCoreApplication.translate(CATEGORY_CONTEXT, source)
+
+
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-class PosBanner(QFrame):
-    """The POS's sale waiting for its member: the amount, the lines, "no member"."""
-
-    def __init__(self, on_no_member: Callable[[], None]) -> None:
-        super().__init__()
-        self.setObjectName("banner_warning")
-        row = QHBoxLayout(self)
-        row.setContentsMargins(14, 8, 14, 8)
-        text = QVBoxLayout()
-        self.headline = label("", "pos_headline", wrap=False)
-        self.headline.setStyleSheet("font-size: 26px; font-weight: bold; color: #7a3b00;")
-        self.detail = label("", "banner_advice")
-        text.addWidget(self.headline)
-        text.addWidget(self.detail)
-        row.addLayout(text, 1)
-        self.no_member = QPushButton(self.tr("会員なしで会計"))
-        self.no_member.setObjectName("secondary")
-        self.no_member.setToolTip(self.tr("カードのないお客様: POS にポイントなしでお会計するよう伝えます"))
-        self.no_member.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.no_member.clicked.connect(on_no_member)
-        row.addWidget(self.no_member)
-        self.sale_id: str | None = None
-        self.setVisible(False)
-
-    def show_sale(self, sale: PosSale) -> None:
-        self.sale_id = sale.sale_id
-        self.headline.setText(self.tr("POS から {amount}").format(amount=yen(sale.amount_yen)))
-        items = sum(line.quantity for line in sale.basket)
-        basis = self.tr("内税") if sale.tax_basis == "included" else self.tr("外税")
-        self.detail.setText(self.tr(
-            "{items} 点（{basis}）・POS の取引 {sale_id}。会員カードをタッチまたは QR をスキャンし、"
-            "確定してください").format(items=f"{items:,}", basis=basis, sale_id=sale.sale_id))
-        self.setVisible(True)
-
-    def clear(self) -> None:
-        self.sale_id = None
-        self.headline.setText("")
-        self.detail.setText("")
-        self.setVisible(False)
-
-
-# What the cashier does about each printer problem, in plain words.
-PRINT_ADVICE: dict[str, str] = {
-    REASON_PAPER_OUT: QT_TRANSLATE_NOOP(
-        "PrintPanel", "新しいロール紙をセットしてカバーを閉じ、「印刷を再開」を押してください"),
-    REASON_COVER_OPEN: QT_TRANSLATE_NOOP(
-        "PrintPanel", "プリンターのカバーを奥まで閉じてから「印刷を再開」を押してください"),
-    REASON_PRINTER_FAULT: QT_TRANSLATE_NOOP(
-        "PrintPanel", "プリンターの電源を切り、紙詰まりを取り除いてから電源を入れ、「印刷を再開」を押してください"),
-    REASON_OFFLINE: QT_TRANSLATE_NOOP(
-        "PrintPanel", "プリンターの電源が入っているか、ケーブルが抜けていないか確認してください"),
-    REASON_UNREACHABLE: QT_TRANSLATE_NOOP(
-        "PrintPanel", "プリンターの電源と、LAN・USB ケーブルを確認してください"),
-    REASON_NOT_FOUND: QT_TRANSLATE_NOOP(
-        "PrintPanel", "プリンターの電源と、LAN・USB ケーブルを確認してください"),
-    REASON_NO_ANSWER: QT_TRANSLATE_NOOP(
-        "PrintPanel", "プリンターの電源を入れ直してください"),
-    REASON_CONNECTION_LOST: QT_TRANSLATE_NOOP(
-        "PrintPanel", "ケーブルがしっかり差さっているか確認してください"),
-    REASON_BUSY: QT_TRANSLATE_NOOP(
-        "PrintPanel", "プリンターを使っているほかのアプリを閉じてください"),
-}
-OTHER_ADVICE = QT_TRANSLATE_NOOP("PrintPanel", "店長に連絡してください")
-
-
-class PrintPanel(QFrame):
-    """The printer as the cashier needs it: what is wrong and what to do, receipts left
-    unprinted, and the buttons that act on them. Selling never waits for it."""
-
-    def __init__(self, *, retry: Callable[[], None], set_aside: Callable[[], object],
-                 print_unprinted: Callable[[], object], reprint: Callable[[], object]) -> None:
-        super().__init__()
-        self.setObjectName("panel")
-        row = QHBoxLayout(self)
-        row.setContentsMargins(12, 6, 12, 6)
-        text = QVBoxLayout()
-        text.setSpacing(0)
-        self.title = label("", "heading")
-        self.advice = label("", "banner_advice")
-        text.addWidget(self.title)
-        text.addWidget(self.advice)
-        row.addLayout(text, 1)
-        self.retry = self._button(self.tr("印刷を再開"), retry)
-        self.set_aside = self._button(self.tr("あとで印刷"), set_aside)
-        self.print_unprinted = self._button("", print_unprinted)
-        self.reprint = self._button(self.tr("レシート再発行"), reprint)
-        for button in (self.retry, self.set_aside, self.print_unprinted, self.reprint):
-            row.addWidget(button)
-        self.show_status(PrintStatus())
-
-    def _button(self, text: str, slot: Callable[[], object]) -> QPushButton:
-        button = QPushButton(text)
-        button.setObjectName("secondary")
-        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Enter keeps confirming the sale
-        button.clicked.connect(lambda _=False: slot())
-        return button
-
-    def _advice(self, reason: str | None) -> str:
-        return self.tr(PRINT_ADVICE.get(reason or "", OTHER_ADVICE))
-
-    def show_status(self, status: PrintStatus) -> None:
-        reason = status.waiting or status.retrying
-        if status.waiting:
-            self.title.setText(self.tr("印刷を止めています: {reason}").format(
-                reason=i18n.core(status.waiting)))
-            advice = self._advice(status.waiting) + self.tr(
-                "。お買い上げは記録済みで、レジはそのまま使えます")
-        elif status.retrying:
-            self.title.setText(self.tr("印刷をやり直しています（{n} 回目）: {reason}").format(
-                n=status.attempt + 1, reason=i18n.core(status.retrying)))
-            advice = self._advice(status.retrying)
-        elif status.unprinted_count:
-            numbers = "、".join(status.unprinted[-3:])
-            self.title.setText(self.tr("印刷できなかったレシート {n} 件").format(
-                n=f"{status.unprinted_count:,}") + (f"（{numbers}）" if numbers else ""))
-            why = i18n.core(status.last_error) + "。" if status.last_error else ""
-            advice = why + self._advice(status.last_error) + self.tr(
-                "。直したら「未印刷を印刷」を押してください")
-        elif status.queued:
-            self.title.setText(self.tr("印刷しています"))
-            advice = ""
-        else:
-            self.title.setText(self.tr("プリンター: 準備できています"))
-            advice = ""
-        self.advice.setText(advice)
-        self.advice.setVisible(bool(advice))
-        trouble = bool(reason or status.unprinted_count)
-        restyle(self, ("banner_error" if status.waiting else "banner_warning") if trouble
-                else "panel")
-        restyle(self.title, "banner_title" if trouble else "heading")
-        self.retry.setVisible(bool(status.waiting or status.retrying))
-        self.set_aside.setVisible(bool(status.waiting))
-        self.print_unprinted.setText(self.tr("未印刷を印刷（{n} 件）").format(
-            n=f"{status.unprinted_count:,}"))
-        self.print_unprinted.setVisible(bool(status.unprinted_count) and not status.waiting)
-        self.reprint.setEnabled(status.last_receipt is not None)
-        self.reprint.setToolTip(self.tr("最後のレシート（{no}）をもう一度印刷します").format(
-            no=status.last_receipt) if status.last_receipt else "")

@@ -10,8 +10,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from desktop.flows.basket import MemberFlags
-from desktop.screens.counter_parts import MemberPanel, QuotePanel
+from desktop.flows.basket import CategoryChoice, MemberFlags, category_choices
+from desktop.flows.returns import ReturnState
+from desktop.printing import PrintStatus
+from desktop.screens.counter_parts import BasketPanel, MemberPanel, QuotePanel
+from desktop.screens.counter_strips import PrintPanel
 from loyalty.program import parse_program
 from loyalty.quote import Line, MemberContext, quote
 from loyalty.scan import member_no_is_valid
@@ -163,3 +166,90 @@ def test_panels_show_flags_and_campaign_breakdown(qtbot):
     assert members.expiring.text() == "まもなく失効: 200 pt（最初は 2026/11/30）"
     assert members.blocked.isVisible() and members.debt.text() == "未精算 30 pt"
     assert members.birthday.isVisible() and members.offline.isVisible()
+
+
+@pytest.mark.ui
+def test_the_amount_says_what_it_is_beside_the_basket(qtbot, open_window):
+    win = open_window()
+    counter = signed_in(qtbot, win)
+    qtbot.mouseClick(counter.devices.button("山田 花子"), LEFT)
+    qtbot.waitUntil(lambda: counter.amount.isEnabled(), timeout=5000)
+    assert counter.amount_note.text() == "" and counter.amount.placeholderText() == "0"
+    for name, amount in (("お米 5kg", "2480"), ("緑茶 2L", "694")):
+        counter.basket.name.setText(name)
+        counter.amount.setText(amount)
+        qtbot.mouseClick(counter.basket.add, LEFT)
+    # An empty amount with a basket: the basket's total is the sale, and it says so.
+    assert counter.amount.text() == ""
+    assert counter.amount.placeholderText() == "明細 ￥3,174"
+    assert counter.amount_note.text() == "明細 2 行の合計 ￥3,174"
+    assert counter.quote_panel.total.text() == "￥3,174"
+    QTest.keyClicks(counter.amount, "500")  # one more line, added to the basket's total
+    assert counter.amount_note.text() == "明細 ￥3,174 ＋ ￥500 ＝ ￥3,674"
+    assert counter.quote_panel.total.text() == "￥3,674"
+
+
+@pytest.mark.ui
+def test_void_of_a_finished_sale_opens_its_full_return(qtbot, open_window):
+    win = open_window()
+    counter = signed_in(qtbot, win)
+    returns = win.screens["returns"]
+    qtbot.mouseClick(counter.devices.button("山田 花子"), LEFT)
+    qtbot.waitUntil(lambda: counter.amount.isEnabled(), timeout=5000)
+    assert not counter.void_button.isVisible()  # nothing recorded yet: Esc drops the sale
+    QTest.keyClicks(counter.amount, "2480")
+    qtbot.mouseClick(counter.confirm_button, LEFT)
+    qtbot.waitUntil(lambda: receipt_shown(counter), timeout=15000)
+    assert counter.void_button.isVisible() and counter.void_button.text() == "取引を取り消す"
+    [body] = op_bodies(win.register)
+    qtbot.mouseClick(counter.void_button, LEFT)
+    assert win.current() is returns
+    flow = win.services.returns
+    qtbot.waitUntil(lambda: flow.state is ReturnState.PREVIEW, timeout=10000)
+    assert flow.sale.receipt_no == body["payload"]["receipt_no"]
+    assert flow.preview.estimate.returned_yen == 2480  # all of it: a void is a full return
+    qtbot.waitUntil(lambda: returns.confirm_button.isEnabled(), timeout=5000)
+    assert len(op_bodies(win.register)) == 1  # nothing recorded until the cashier confirms
+
+
+def test_the_category_picker_offers_the_programs_categories_by_name():
+    program = parse_program((RESOURCES / "programs" / "supermarket.toml").read_text("utf-8"))
+    choices = category_choices(program)
+    assert choices[0] == CategoryChoice("", "分類なし")
+    by_code = {c.code: (c.name, c.note) for c in choices}
+    assert by_code["rice"] == ("お米", "キャンペーン対象")
+    assert by_code["tobacco"] == ("たばこ", "ポイント対象外")
+    assert by_code["gift_card"] == ("ギフトカード", "ポイント対象外・利用不可")
+    assert set(by_code) == {"", "rice", "tobacco", "gift_card", "garbage_bag"}
+    assert category_choices(None) == (CategoryChoice("", "分類なし"),)
+
+
+@pytest.mark.ui
+def test_basket_lines_show_category_names_and_keep_codes(qtbot):
+    panel = BasketPanel()
+    qtbot.addWidget(panel)
+    panel.set_categories((CategoryChoice("", "分類なし"),
+                          CategoryChoice("tobacco", "たばこ", "ポイント対象外"),
+                          CategoryChoice("x9", "x9", "キャンペーン対象")))
+    texts = [panel.category.itemText(i) for i in range(panel.category.count())]
+    assert texts == ["分類なし", "たばこ（ポイント対象外）", "x9（キャンペーン対象）"]
+    panel.category.setCurrentIndex(1)
+    assert panel.category_code() == "tobacco"
+    panel.show_lines((Line("", 580, category="tobacco", name="たばこ"),
+                      Line("", 300, category="food"), Line("", 100, category="zz")))
+    assert [panel.table.item(r, 1).text() for r in range(3)] == ["たばこ", "食品", "zz"]
+
+
+@pytest.mark.ui
+def test_printer_strip_lists_unprinted_receipts_in_whole_sentences(qtbot):
+    strip = PrintPanel(retry=lambda: None, set_aside=lambda: [], print_unprinted=lambda: 0,
+                       reprint=lambda: None)
+    qtbot.addWidget(strip)
+    strip.show_status(PrintStatus(unprinted=("R01-000001", "R01-000002"), unprinted_count=2,
+                                  last_error="用紙切れです"))
+    assert strip.title.text() == "印刷できなかったレシート 2 件（R01-000001、R01-000002）"
+    assert strip.advice.text().startswith("用紙切れです。新しいロール紙をセット")
+    strip.show_status(PrintStatus(unprinted=("R01-000003", "R01-000004", "R01-000005"),
+                                  unprinted_count=7))
+    assert strip.title.text() == \
+        "印刷できなかったレシート 7 件（R01-000003、R01-000004、R01-000005 ほか）"
