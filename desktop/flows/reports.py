@@ -1,18 +1,30 @@
-"""Shift and day reports from this register's outbox, free of Qt: sales with members,
-points issued and used, returns, adjustments, enrolments by staff member, points by
-campaign, an hourly breakdown for the chart, and a CSV export Excel opens as is.
+"""Shift and day reports, free of Qt: this register's figures from its own outbox, and
+beside them the whole store's from HQ when HQ answers.
 
-Figures are HQ's where HQ has answered (its points for a sale, its reversal for a
-return, its breakdown by campaign); until then the register's own quote or estimate,
-counted separately as not yet confirmed. Yen and points are integers throughout.
+This register's report: sales with members, points issued and used, returns,
+adjustments, enrolments by staff member, points by campaign, an hourly breakdown for the
+chart, and a CSV export Excel opens as is. Figures are HQ's where HQ has answered (its
+points for a sale, its reversal for a return, its breakdown by campaign); until then the
+register's own quote or estimate, counted separately as not yet confirmed.
+
+The store's figures (`StoreFigures`) come from HQ's ledger over every register of the
+store (`GET /v1/stores/{store_id}/summary`). When HQ cannot be reached, is not set up, or
+the report is a shift (one staff member at this register), they are absent with a notice
+saying the report is this register's only. Yen and points are integers throughout.
+
+`request_day` / `request_shift` build the report on a thread of the flow's own (the GUI
+thread opens no database session) and announce `report_ready(Report)`, then
+`report_store(StoreFigures)` once HQ has answered or could not.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -21,17 +33,40 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from desktop.flows.messages import QT_TRANSLATE_NOOP, Message
+from desktop.hq_lookup import HqLookup, HqLookupError
 from loyalty.ledger import pro_rata
+from sync.events import EventBus
 from sync.models import AuditEntry, OutboxOp, Staff
 from sync.ops import KIND_NAMES
-from sync.protocol import AdjustPayload, EnrollPayload, Op, ReturnPayload, SalePayload
+from sync.protocol import (
+    AdjustPayload,
+    EnrollPayload,
+    Op,
+    ReturnPayload,
+    SalePayload,
+    StoreSummary,
+)
 from sync.store import RegisterStore
+
+log = logging.getLogger(__name__)
+
+EVENTS = ("report_ready", "report_store")
+# Why a report shows this register's figures only (the "core" context, like messages.py).
+HQ_OFFLINE = QT_TRANSLATE_NOOP(
+    "core", "HQ に接続できないため、このレジの集計のみ表示しています")
+HQ_NOT_SET = QT_TRANSLATE_NOOP(
+    "core", "HQ が設定されていないため、このレジの集計のみ表示しています")
+HQ_REFUSED = QT_TRANSLATE_NOOP(
+    "core", "HQ から店舗の集計を受け取れませんでした（{reason}）。このレジの集計のみ表示しています")
+SHIFT_ONLY = QT_TRANSLATE_NOOP(
+    "core", "シフトの集計はこのレジの記録だけから作ります")
 
 CSV_HEADER = ("日時", "取引番号", "種別", "担当", "金額（円）", "獲得pt", "利用pt", "取消pt",
               "返還pt", "調整pt", "状態")
 STATE_NAMES = {"queued": "未送信", "sent": "送信中", "parked": "HQ 保留", "applied": "確定",
                "duplicate": "確定", "rejected": "HQ 却下"}
-UNCONFIRMED = "HQ 未確定"
+UNCONFIRMED = QT_TRANSLATE_NOOP("core", "HQ 未確定")  # a campaign line, shown through core()
 SHIFT_KINDS = ("shift_start", "sign_in")  # the start of a staff member's shift
 
 
@@ -61,6 +96,8 @@ class HourBar:
 
 @dataclass(frozen=True)
 class Report:
+    """This register's figures over [start, end): its own outbox only."""
+
     title: str
     start: datetime
     end: datetime
@@ -80,6 +117,27 @@ class Report:
     hours: tuple[HourBar, ...]
     lines: tuple[ReportLine, ...]
     rejected: int = 0  # ops HQ refused (not counted above)
+    kind: str = "day"  # "day", or "shift" (one staff member's ops since their sign-in)
+    staff_name: str = ""  # the shift's staff member
+    device_id: str = ""  # this register
+
+
+@dataclass(frozen=True)
+class StoreFigures:
+    """The whole store's figures from HQ for a report's period, or why there are none
+    (`notice`, a translatable sentence; the report then stands for this register only)."""
+
+    start: datetime
+    end: datetime
+    summary: StoreSummary | None = None
+    notice: str = ""
+    enrolments: tuple[tuple[str, int], ...] = ()  # (staff member, count), most first
+    campaigns: tuple[tuple[str, int], ...] = ()  # (breakdown line, points), most first
+    hours: tuple[HourBar, ...] = ()
+    registers: tuple[str, ...] = ()  # the registers with ops in the period
+
+    def matches(self, report: Report) -> bool:
+        return (self.start, self.end) == (report.start, report.end)
 
 
 def _int(value: Any, default: int) -> int:
@@ -92,10 +150,66 @@ def _receipt_no(row: OutboxOp, op: Op) -> str:
 
 class ReportsFlow:
     def __init__(self, store: RegisterStore, *, tz: ZoneInfo,
-                 clock: Callable[[ZoneInfo], datetime] = datetime.now) -> None:
+                 clock: Callable[[ZoneInfo], datetime] = datetime.now,
+                 events: EventBus | None = None, hq: HqLookup | None = None,
+                 online: Callable[[], bool] = lambda: True) -> None:
         self.store = store
         self.tz = tz
         self.clock = clock
+        self.events = events or EventBus()
+        self.hq = hq
+        self.online = online  # False skips HQ at once (the sync client knows it is offline)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tamaru-reports")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    # -- off the GUI thread -----------------------------------------------------------
+
+    def request_day(self, day: date | None = None) -> Future[Report]:
+        """`day()` on the flow's thread: `report_ready`, then `report_store`."""
+        return self._pool.submit(self._announce, lambda: self.day(day))
+
+    def request_shift(self, staff_id: str, name: str = "") -> Future[Report]:
+        """`shift()` on the flow's thread: `report_ready`, then `report_store`."""
+        return self._pool.submit(self._announce, lambda: self.shift(staff_id, name))
+
+    def _announce(self, make: Callable[[], Report]) -> Report:
+        report = make()
+        self.events.emit("report_ready", report)
+        self.events.emit("report_store", self.store_figures(report))
+        return report
+
+    def store_figures(self, report: Report) -> StoreFigures:
+        """HQ's figures for the whole store over the report's period (blocks on HQ)."""
+        empty = StoreFigures(report.start, report.end)
+        if report.kind == "shift":
+            return replace(empty, notice=Message(SHIFT_ONLY))
+        identity = self.store.identity()
+        if self.hq is None or identity is None:
+            return replace(empty, notice=Message(HQ_NOT_SET))
+        if not self.online():
+            return replace(empty, notice=Message(HQ_OFFLINE))
+        try:
+            summary = self.hq.store_summary(identity[1], report.start, report.end)
+        except HqLookupError as exc:
+            if exc.offline:
+                return replace(empty, notice=Message(HQ_OFFLINE))
+            return replace(empty, notice=Message(HQ_REFUSED, reason=str(exc)))
+        except Exception:
+            log.exception("store summary not read")
+            return replace(empty, notice=Message(HQ_OFFLINE))
+        with self.store.reading() as s:
+            names = {st.staff_id: st.display_name for st in s.scalars(select(Staff))}
+        return replace(
+            empty, summary=summary,
+            enrolments=tuple((names.get(e.staff_id, e.staff_id) or "（不明）", e.enrolments)
+                             for e in summary.enrolments_by_staff),
+            campaigns=tuple((c.name, c.points) for c in summary.campaigns),
+            hours=tuple(HourBar(h.hour, h.issued, h.redeemed) for h in summary.hours),
+            registers=tuple(r.device_id for r in summary.registers))
+
+    # -- this register's figures ------------------------------------------------------
 
     def day(self, day: date | None = None) -> Report:
         """The business day `day` (default today), midnight to midnight, local time."""
@@ -116,9 +230,10 @@ class ReportsFlow:
         now = self.clock(self.tz)
         start = self.shift_start(staff_id) or datetime.combine(now.date(), time(0), self.tz)
         start = start.astimezone(self.tz)
-        return self.report(start, now + timedelta(seconds=1),
-                           title=f"{name or staff_id} さんのシフト（{start:%H:%M}〜）",
-                           staff_id=staff_id)
+        report = self.report(start, now + timedelta(seconds=1),
+                             title=f"{name or staff_id} さんのシフト（{start:%H:%M}〜）",
+                             staff_id=staff_id)
+        return replace(report, kind="shift", staff_name=name or staff_id)
 
     def report(self, start: datetime, end: datetime, *, title: str,
                staff_id: str | None = None) -> Report:
@@ -135,7 +250,9 @@ class ReportsFlow:
             op = Op.model_validate(row.body)
             if staff_id is None or op.staff_id == staff_id:
                 t.add(row, op, sales)
-        return t.report(title, start, end)
+        identity = self.store.identity()
+        return replace(t.report(title, start, end),
+                       device_id=identity[0] if identity is not None else "")
 
     @staticmethod
     def csv_bytes(report: Report) -> bytes:

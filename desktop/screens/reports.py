@@ -1,20 +1,24 @@
-"""The reports screen for managers (F5): today's figures or the signed-in staff member's
-shift, an hourly bar chart of points issued and used (drawn with QPainter), and a CSV
-export to the `exports` folder of the register's home.
+"""The reports screen for managers (F5): a day's figures or the signed-in staff member's
+shift, this register's beside the whole store's from HQ, the breakdowns by staff and by
+campaign, an hourly bar chart of points issued and used (drawn with QPainter), and a CSV
+export of this register's ops to the `exports` folder of the register's home.
 
-Over `desktop.flows.reports.ReportsFlow` (from the shell's services). Reports read the
-register's own outbox, with HQ's figures where HQ has answered; the chart needs no
-charting module.
+Over `desktop.flows.reports.ReportsFlow` (from the shell's services), which builds the
+figures off the GUI thread and announces them. The screen always says whose figures it
+shows: "このレジ" columns are this register's own outbox; the store's column is HQ's,
+and when HQ cannot give it the screen says the report is this register's only.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QDate, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QDateEdit,
     QFrame,
     QGridLayout,
@@ -26,14 +30,19 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.flows.messages import QT_TRANSLATE_NOOP
-from desktop.flows.reports import HourBar, Report, ReportsFlow
+from desktop.flows.reports import EVENTS, HourBar, Report, ReportsFlow, StoreFigures
+from desktop.i18n import core
 from desktop.receipts import pts, yen
-from desktop.screens.base import Screen, ShellContext, label
+from desktop.screens.base import EventRelay, Screen, ShellContext, label, restyle
+from sync.protocol import StoreSummary
 
 ISSUED = QColor("#e65100")
 REDEEMED = QColor("#6d4c41")
 FIRST_HOUR, LAST_HOUR = 6, 23  # store hours shown unless a bar falls outside them
-
+NO_FIGURE = "—"
+# The figures, in the order the table lists them.
+ROWS = ("sales", "members", "issued", "redeemed", "returns", "reversal", "adjusted",
+        "enrolments", "pending")
 
 
 class HourChart(QWidget):
@@ -42,7 +51,7 @@ class HourChart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.bars: tuple[HourBar, ...] = ()
-        self.setMinimumHeight(220)
+        self.setMinimumHeight(130)
 
     def set_bars(self, bars: tuple[HourBar, ...]) -> None:
         self.bars = bars
@@ -125,9 +134,13 @@ class ReportsScreen(Screen):
         self.staff = ctx.services.staff  # the signed-in staff member, for the shift report
         self.export_dir = ctx.services.export_dir
         self.report: Report | None = None
+        self.store: StoreFigures | None = None
         self.setWindowTitle(self.tr("集計"))
+        self._relay = EventRelay(self.flow.events, EVENTS, self)
+        self._relay.fired.connect(self._on_event)
 
         v = QVBoxLayout(self)
+        v.setSpacing(6)
         bar = QHBoxLayout()
         self.date = QDateEdit()
         self.date.setCalendarPopup(True)
@@ -137,43 +150,89 @@ class ReportsScreen(Screen):
         self.date.setStyleSheet("QDateEdit { font-size: 20px; padding: 2px 8px; }")
         today = self.flow.clock(self.flow.tz).date()
         self.date.setDate(QDate(today.year, today.month, today.day))
-        day_button = QPushButton(self.tr("日計を表示"))
-        day_button.clicked.connect(self.show_day)
-        shift_button = QPushButton(self.tr("自分のシフト"))
-        shift_button.clicked.connect(self.show_shift)
-        self.export_button = QPushButton(self.tr("CSV に書き出す"))
+        self.day_button = QPushButton(self.tr("日計を表示"))
+        self.day_button.clicked.connect(self.show_day)
+        self.shift_button = QPushButton(self.tr("自分のシフト"))
+        self.shift_button.clicked.connect(self.show_shift)
+        self.export_button = QPushButton(self.tr("CSV に書き出す（このレジ）"))
         self.export_button.clicked.connect(self.export)
-        for w in (self.date, day_button, shift_button):
+        self.heading = label("", "report_title", wrap=False)
+        for w in (self.date, self.day_button, self.shift_button):
             bar.addWidget(w)
+        bar.addSpacing(12)
+        bar.addWidget(self.heading)
         bar.addStretch(1)
         bar.addWidget(self.export_button)
         v.addLayout(bar)
+        # Whose figures these are, always on screen (and why HQ's are missing).
+        self.scope = label("", "hint")
+        v.addWidget(self.scope)
 
         row = QHBoxLayout()
+        row.addWidget(self._figures_panel(), 3)
+        row.addWidget(self._details_panel(), 2)
+        v.addLayout(row)
+
+        chart_panel = QFrame()
+        chart_panel.setObjectName("panel")
+        c = QVBoxLayout(chart_panel)
+        c.setContentsMargins(10, 6, 10, 6)
+        self.chart_heading = label("", "heading")
+        c.addWidget(self.chart_heading)
+        self.chart = HourChart()
+        c.addWidget(self.chart, 1)
+        v.addWidget(chart_panel, 1)
+        self.message = label("", "message_info")
+        v.addWidget(self.message)
+
+    def _figures_panel(self) -> QFrame:
         figures = QFrame()
         figures.setObjectName("panel")
-        f = QVBoxLayout(figures)
-        self.heading = label("", "heading")
-        f.addWidget(self.heading)
-        grid = QGridLayout()
+        grid = QGridLayout(figures)
+        grid.setContentsMargins(12, 8, 12, 8)
+        grid.setVerticalSpacing(2)
+        grid.setHorizontalSpacing(16)
+        self.here_header = label("", "heading", wrap=False)
+        self.store_header = label("", "heading", wrap=False)
+        for col, w in ((1, self.here_header), (2, self.store_header)):
+            w.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            grid.addWidget(w, 0, col)
+        names = {"sales": self.tr("会員のお買上げ"), "members": self.tr("会員数"),
+                 "issued": self.tr("発行ポイント"), "redeemed": self.tr("利用ポイント"),
+                 "returns": self.tr("返品"), "reversal": self.tr("返品のポイント取消／返却"),
+                 "adjusted": self.tr("ポイント調整"), "enrolments": self.tr("入会"),
+                 "pending": self.tr("HQ 未確定／保留")}
         self.fields: dict[str, QLabel] = {}
-        for i, (key, text) in enumerate((
-                ("sales", self.tr("会員のお買上げ")), ("members", self.tr("会員数")),
-                ("issued", self.tr("発行ポイント")), ("redeemed", self.tr("利用ポイント")),
-                ("returns", self.tr("返品")), ("reversal", self.tr("返品のポイント取消／返却")),
-                ("adjusted", self.tr("ポイント調整")), ("pending", self.tr("HQ 未確定")))):
-            grid.addWidget(label(text), i, 0)
-            value = label("", "breakdown")
-            value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            grid.addWidget(value, i, 1)
-            self.fields[key] = value
-        f.addLayout(grid)
-        f.addStretch(1)
-        row.addWidget(figures, 2)
+        self.store_fields: dict[str, QLabel] = {}
+        for i, key in enumerate(ROWS, start=1):
+            grid.addWidget(label(names[key], wrap=False), i, 0)
+            for col, target in ((1, self.fields), (2, self.store_fields)):
+                value = label("", "breakdown", wrap=False)
+                value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                grid.addWidget(value, i, col)
+                target[key] = value
+        grid.setColumnStretch(0, 1)
+        return figures
 
+    def _details_panel(self) -> QFrame:
         lists = QFrame()
         lists.setObjectName("panel")
         g = QVBoxLayout(lists)
+        g.setContentsMargins(12, 8, 12, 8)
+        g.setSpacing(4)
+        # The breakdowns and the chart are of one scope at a time: this register or the store.
+        toggle = QHBoxLayout()
+        self.scope_group = QButtonGroup(self)
+        self.here_button = QPushButton(self.tr("このレジ"))
+        self.store_button = QPushButton(self.tr("店舗全体（HQ）"))
+        for i, button in enumerate((self.here_button, self.store_button)):
+            button.setObjectName("toggle")
+            button.setCheckable(True)
+            self.scope_group.addButton(button, i)
+            toggle.addWidget(button)
+        self.here_button.setChecked(True)
+        self.scope_group.idClicked.connect(lambda _id: self._show_details())
+        g.addLayout(toggle)
         g.addWidget(label(self.tr("入会（担当者別）"), "heading"))
         self.enrolments = QGridLayout()
         g.addLayout(self.enrolments)
@@ -181,19 +240,9 @@ class ReportsScreen(Screen):
         self.campaigns = QGridLayout()
         g.addLayout(self.campaigns)
         g.addStretch(1)
-        row.addWidget(lists, 2)
-        v.addLayout(row, 2)
+        return lists
 
-        chart_panel = QFrame()
-        chart_panel.setObjectName("panel")
-        c = QVBoxLayout(chart_panel)
-        c.addWidget(label(self.tr("時間帯別のポイント"), "heading"))
-        self.chart = HourChart()
-        c.addWidget(self.chart, 1)
-        v.addWidget(chart_panel, 3)
-        self.message = label("", "message_info")
-        v.addWidget(self.message)
-        self.show_day()
+    # -- shell hooks ------------------------------------------------------------------
 
     def activated(self) -> None:
         """Shown again: today's figures may have moved on."""
@@ -207,39 +256,144 @@ class ReportsScreen(Screen):
     def handle_scan(self, text: str) -> bool:
         return False
 
+    # -- actions ----------------------------------------------------------------------
+
     def show_day(self) -> None:
         d = self.date.date()
-        self.show_report(self.flow.day(date(d.year(), d.month(), d.day())))
+        self._asking()
+        self.flow.request_day(date(d.year(), d.month(), d.day()))
 
     def show_shift(self) -> None:
         staff = self.staff()
         if staff is None:
             self.message.setText(self.tr("サインインしてください"))
             return
-        self.show_report(self.flow.shift(staff.staff_id, staff.display_name))
+        self._asking()
+        self.flow.request_shift(staff.staff_id, staff.display_name)
+
+    def _asking(self) -> None:
+        self.message.setText("")
+        for button in (self.day_button, self.shift_button):
+            button.setEnabled(False)
+
+    def export(self) -> Path | None:
+        if self.report is None:
+            return None
+        name = f"tamaru-{self.report.device_id or 'register'}-{self.report.start:%Y%m%d-%H%M}.csv"
+        try:
+            path = self.flow.export_csv(self.report, self.export_dir / name)
+        except OSError as exc:
+            self.message.setText(self.tr("書き出せませんでした: {e}").format(e=exc.strerror or exc))
+            return None
+        self.message.setText(self.tr("このレジの記録を書き出しました: {path}").format(path=path))
+        return path
+
+    # -- reactions --------------------------------------------------------------------
+
+    def _on_event(self, name: str, args: tuple[Any, ...]) -> None:
+        if name == "report_ready":
+            self.show_report(args[0])
+        elif name == "report_store":
+            self.show_store(args[0])
+
+    def _title(self, report: Report) -> str:
+        start = report.start.astimezone(self.flow.tz)
+        if report.kind == "shift":
+            return self.tr("{name} さんのシフト（{time}〜）").format(
+                name=report.staff_name, time=start.strftime("%H:%M"))
+        return self.tr("{year}年{month}月{day}日 の日計").format(
+            year=start.year, month=f"{start.month:02d}", day=f"{start.day:02d}")
 
     def show_report(self, report: Report) -> None:
-        self.report = report
-        self.heading.setText(report.title)
-        f = self.fields
-        f["sales"].setText(self.tr("{n} 件　{yen}").format(n=report.sales, yen=yen(report.sales_yen)))
-        f["members"].setText(self.tr("{n} 人").format(n=report.members))
-        f["issued"].setText(pts(report.points_issued))
-        f["redeemed"].setText(pts(report.points_redeemed))
-        f["returns"].setText(self.tr("{n} 件　{yen}").format(n=report.returns,
-                                                            yen=yen(-report.returns_yen)))
-        f["reversal"].setText(f"{_signed(-report.points_reversed)}／"
-                              f"{_signed(report.points_restored)}")
-        f["adjusted"].setText(_signed(report.points_adjusted))
-        pending = self.tr("{n} 件").format(n=report.unconfirmed)
-        if report.rejected:
-            pending += self.tr("（HQ 却下 {n} 件）").format(n=report.rejected)
-        f["pending"].setText(pending)
+        """This register's figures; the store's follow (`show_store`)."""
+        self.report, self.store = report, None
+        for button in (self.day_button, self.shift_button):
+            button.setEnabled(True)
+        self.heading.setText(self._title(report))
+        self.here_header.setText(self.tr("このレジ（{device}）").format(device=report.device_id))
+        self.store_header.setText(self.tr("店舗全体（HQ）"))
+        for key, text in self._figures(report).items():
+            self.fields[key].setText(text)
+        for value in self.store_fields.values():
+            value.setText(NO_FIGURE)
+        self._set_scope_note(self.tr("「このレジ」はこのレジの記録だけの集計です。"
+                                     "店舗全体の集計を HQ に問い合わせています…"), "hint")
+        self.store_button.setEnabled(False)
+        self.here_button.setChecked(True)
+        self._show_details()
+
+    def show_store(self, figures: StoreFigures) -> None:
+        """HQ's figures for the whole store, or why the report is this register's only."""
+        if self.report is None or not figures.matches(self.report):
+            return  # the answer to an earlier request
+        self.store = figures
+        summary = figures.summary
+        if summary is None:
+            self._set_scope_note(core(figures.notice), "message_warning")
+            return
+        self.store_header.setText(self.tr("店舗全体（HQ・レジ {n} 台）").format(
+            n=len(figures.registers)))
+        for key, text in self._store_figures(summary).items():
+            self.store_fields[key].setText(text)
+        self._set_scope_note(self.tr(
+            "「このレジ」はこのレジの記録だけ、「店舗全体」は HQ が受け付けた店舗のすべてのレジの"
+            "集計です（{time} 現在）").format(
+                time=summary.as_of.astimezone(self.flow.tz).strftime("%H:%M")), "hint")
+        self.store_button.setEnabled(True)
+
+    def _set_scope_note(self, text: str, style: str) -> None:
+        restyle(self.scope, style)
+        self.scope.setText(text)
+
+    def _figures(self, r: Report) -> dict[str, str]:
+        pending = self.tr("未確定 {n} 件").format(n=r.unconfirmed)
+        if r.rejected:
+            pending = self.tr("未確定 {n} 件（却下 {m} 件）").format(n=r.unconfirmed, m=r.rejected)
+        return {
+            "sales": self.tr("{n} 件　{yen}").format(n=r.sales, yen=yen(r.sales_yen)),
+            "members": self.tr("{n} 人").format(n=r.members),
+            "issued": pts(r.points_issued), "redeemed": pts(r.points_redeemed),
+            "returns": self.tr("{n} 件　{yen}").format(n=r.returns, yen=yen(-r.returns_yen)),
+            "reversal": self.tr("{reversed}／{restored}").format(
+                reversed=_signed(-r.points_reversed), restored=_signed(r.points_restored)),
+            "adjusted": _signed(r.points_adjusted),
+            "enrolments": self.tr("{n} 人").format(n=sum(n for _, n in r.enrolments)),
+            "pending": pending,
+        }
+
+    def _store_figures(self, s: StoreSummary) -> dict[str, str]:
+        pending = self.tr("保留 {n} 件").format(n=s.parked)
+        if s.rejected:
+            pending = self.tr("保留 {n} 件（却下 {m} 件）").format(n=s.parked, m=s.rejected)
+        return {
+            "sales": self.tr("{n} 件　{yen}").format(n=s.sales, yen=yen(s.sales_yen)),
+            "members": self.tr("{n} 人").format(n=s.members),
+            "issued": pts(s.points_issued), "redeemed": pts(s.points_redeemed),
+            "returns": self.tr("{n} 件　{yen}").format(n=s.returns, yen=yen(-s.returns_yen)),
+            "reversal": self.tr("{reversed}／{restored}").format(
+                reversed=_signed(-s.points_reversed), restored=_signed(s.points_restored)),
+            "adjusted": _signed(s.points_adjusted),
+            "enrolments": self.tr("{n} 人").format(n=s.enrolments),
+            "pending": pending,
+        }
+
+    def _show_details(self) -> None:
+        report, store = self.report, self.store
+        if report is None:
+            return
+        whole = self.store_button.isChecked() and store is not None and \
+            store.summary is not None
+        if whole:
+            assert store is not None
+            enrolments, campaigns, hours = store.enrolments, store.campaigns, store.hours
+            self.chart_heading.setText(self.tr("時間帯別のポイント（店舗全体・HQ）"))
+        else:
+            enrolments, campaigns, hours = report.enrolments, report.campaigns, report.hours
+            self.chart_heading.setText(self.tr("時間帯別のポイント（このレジ）"))
         self._fill(self.enrolments, [(who, self.tr("{n} 人").format(n=n))
-                                     for who, n in report.enrolments])
-        self._fill(self.campaigns, [(name, pts(points)) for name, points in report.campaigns])
-        self.chart.set_bars(report.hours)
-        self.message.setText("")
+                                     for who, n in enrolments])
+        self._fill(self.campaigns, [(core(name), pts(points)) for name, points in campaigns])
+        self.chart.set_bars(hours)
 
     def _fill(self, grid: QGridLayout, rows: list[tuple[str, str]]) -> None:
         while grid.count():
@@ -253,15 +407,3 @@ class ReportsScreen(Screen):
             right = label(value)
             right.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             grid.addWidget(right, i, 1)
-
-    def export(self) -> Path | None:
-        if self.report is None:
-            return None
-        name = f"tamaru-{self.report.start:%Y%m%d-%H%M}.csv"
-        try:
-            path = self.flow.export_csv(self.report, self.export_dir / name)
-        except OSError as exc:
-            self.message.setText(self.tr("書き出せませんでした: {e}").format(e=exc.strerror or exc))
-            return None
-        self.message.setText(self.tr("書き出しました: {path}").format(path=path))
-        return path

@@ -115,3 +115,101 @@ def test_csv_opens_in_excel_with_integers(store, tmp_path):
     assert ret[4] == "-1500" and ret[7:9] == ["29", "100"]
     assert [r[2] for r in rows[1:]].count("入会") == 3
     assert all(cell.lstrip("-").isdigit() for r in rows[1:] for cell in r[4:10])
+
+
+# -- the whole store's figures from HQ, beside this register's ------------------------------
+
+
+def summary(**figures):
+    from sync.protocol import (
+        StoreSummary,
+        SummaryCampaign,
+        SummaryHour,
+        SummaryRegister,
+        SummaryStaff,
+    )
+
+    values = dict(store_id="S001", start=NOW.replace(hour=0, minute=0),
+                  end=NOW.replace(hour=0, minute=0) + timedelta(days=1), as_of=AFTERNOON,
+                  registers=[SummaryRegister(device_id="R01", ops=5),
+                             SummaryRegister(device_id="R02", ops=7)],
+                  sales=9, sales_yen=21000, members=6, points_issued=210, points_redeemed=300,
+                  returns=1, returns_yen=1500, points_reversed=15, points_restored=0,
+                  adjustments=1, points_adjusted=15, enrolments=2,
+                  enrolments_by_staff=[SummaryStaff(staff_id="C02", enrolments=2)],
+                  campaigns=[SummaryCampaign(source="base", name="通常ポイント", points=210)],
+                  hours=[SummaryHour(hour=h, issued=10 if h == 14 else 0, redeemed=0)
+                         for h in range(24)],
+                  parked=1, rejected=0)
+    values.update(figures)
+    return StoreSummary(**values)
+
+
+class FakeHq:
+    def __init__(self, answer):
+        self.answer = answer
+        self.asked = []
+
+    def store_summary(self, store_id, start, end):
+        self.asked.append((store_id, start, end))
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+def test_the_store_figures_come_from_hq_for_the_reports_period(store):
+    day_of_business(store)
+    hq = FakeHq(summary())
+    flow = ReportsFlow(store, tz=TOKYO, clock=lambda tz: AFTERNOON, hq=hq)
+    report = flow.day()
+    assert report.device_id == "R01" and report.kind == "day"
+    figures = flow.store_figures(report)
+    assert hq.asked == [("S001", report.start, report.end)]
+    assert figures.matches(report) and figures.notice == ""
+    assert figures.summary.sales == 9
+    assert figures.registers == ("R01", "R02")
+    assert figures.enrolments == (("田村", 2),)  # HQ names staff by id; the register knows them
+    assert figures.campaigns == (("通常ポイント", 210),)
+    assert {b.hour: b.issued for b in figures.hours}[14] == 10
+
+
+def test_without_hq_the_report_says_it_is_this_registers_only(store):
+    from desktop.flows.reports import HQ_NOT_SET, HQ_OFFLINE, HQ_REFUSED, SHIFT_ONLY
+    from desktop.hq_lookup import HqLookupError
+
+    day_of_business(store)
+    report = ReportsFlow(store, tz=TOKYO, clock=lambda tz: AFTERNOON).day()
+
+    def notice(**kw):
+        flow = ReportsFlow(store, tz=TOKYO, clock=lambda tz: AFTERNOON, **kw)
+        figures = flow.store_figures(report)
+        assert figures.summary is None
+        return figures.notice
+
+    assert notice() == HQ_NOT_SET
+    asked = FakeHq(summary())
+    assert notice(hq=asked, online=lambda: False) == HQ_OFFLINE
+    assert asked.asked == []  # known offline: HQ is not even asked
+    assert notice(hq=FakeHq(HqLookupError("本部に接続できません", offline=True))) == HQ_OFFLINE
+    refused = notice(hq=FakeHq(HqLookupError("本部がこのレジの問い合わせを拒否しました",
+                                               offline=False)))
+    assert refused.template == HQ_REFUSED and "拒否しました" in refused
+    shift = ReportsFlow(store, tz=TOKYO, clock=lambda tz: AFTERNOON, hq=FakeHq(summary()))
+    assert shift.store_figures(shift.shift("C02", "田村")).notice == SHIFT_ONLY
+
+
+def test_requests_announce_the_register_then_the_store(store):
+    from sync.events import EventBus
+
+    day_of_business(store)
+    bus = EventBus()
+    heard = []
+    bus.subscribe("report_ready", lambda r: heard.append(("ready", r.sales)))
+    bus.subscribe("report_store", lambda f: heard.append(("store", f.summary.sales)))
+    flow = ReportsFlow(store, tz=TOKYO, clock=lambda tz: AFTERNOON, events=bus,
+                       hq=FakeHq(summary()))
+    try:
+        flow.request_day().result(timeout=10)
+    finally:
+        flow.close()
+    assert heard == [("ready", 3), ("store", 9)]  # the rejected sale is not counted

@@ -256,30 +256,66 @@ def test_reports_screen_figures_chart_and_csv(qtbot, register, tmp_path):
     store, _, bus, book = register
     sell(store, 3000)
     sell(store, 1500, NOW.replace(hour=15))
-    flow = ReportsFlow(store, tz=TOKYO, clock=lambda tz: NOW.replace(hour=18))
+    flow = ReportsFlow(store, tz=TOKYO, clock=lambda tz: NOW.replace(hour=18), events=bus)
     screen = ReportsScreen(screen_context(bus, reports=flow, staff=lambda: book.get("C01"),
                                           export_dir=tmp_path / "exports"))
     qtbot.addWidget(screen)
     screen.show()
+    screen.activated()
+    qtbot.waitUntil(lambda: screen.report is not None and screen.store is not None)
     assert screen.heading.text() == "2026年11月22日 の日計"
+    # Whose figures: this register's, said in the column and in the note (no HQ set up).
+    assert screen.here_header.text() == "このレジ（R01）"
     assert screen.fields["sales"].text() == "2 件　￥4,500"
     assert screen.fields["issued"].text() == "45 pt"
+    assert screen.store_fields["sales"].text() == "—"
+    assert "このレジの集計のみ" in screen.scope.text()
+    assert not screen.store_button.isEnabled()
     bars = {b.hour: b.issued for b in screen.chart.bars}
     assert bars[10] == 30 and bars[15] == 15
     assert [b.hour for b in screen.chart.shown_hours()][0] == 6
+    assert screen.chart_heading.text() == "時間帯別のポイント（このレジ）"
     image = screen.chart.grab().toImage()
     assert not image.isNull() and image.width() > 100
 
     path = screen.export()
+    assert "R01" in path.name
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert [r[4] for r in rows[1:]] == ["3000", "1500"]
     assert "書き出しました" in screen.message.text()
 
-    qtbot.mouseClick(next(b for b in screen.findChildren(type(screen.export_button))
-                          if b.text() == "自分のシフト"), LEFT)
-    assert screen.heading.text().startswith("鈴木 さんのシフト")
+    qtbot.mouseClick(screen.shift_button, LEFT)
+    qtbot.waitUntil(lambda: screen.heading.text().startswith("鈴木 さんのシフト"))
+    qtbot.waitUntil(lambda: "シフトの集計はこのレジの記録だけ" in screen.scope.text())
+    flow.close()
+
+
+@pytest.mark.ui
+def test_reports_screen_shows_the_store_from_hq_beside_this_register(qtbot, register):
+    from tests.desktop.test_flow_reports import FakeHq, summary
+
+    store, _, bus, _book = register
+    sell(store, 3000)
+    flow = ReportsFlow(store, tz=TOKYO, clock=lambda tz: NOW.replace(hour=18), events=bus,
+                       hq=FakeHq(summary()))
+    screen = ReportsScreen(screen_context(bus, reports=flow))
+    qtbot.addWidget(screen)
+    screen.show()
+    screen.activated()
+    qtbot.waitUntil(lambda: screen.store is not None)
+    assert screen.fields["sales"].text() == "1 件　￥3,000"
+    assert screen.store_fields["sales"].text() == "9 件　￥21,000"
+    assert screen.store_fields["pending"].text() == "保留 1 件"
+    assert screen.store_header.text() == "店舗全体（HQ・レジ 2 台）"
+    assert "店舗のすべてのレジ" in screen.scope.text()
+    qtbot.mouseClick(screen.store_button, LEFT)
+    assert screen.chart_heading.text() == "時間帯別のポイント（店舗全体・HQ）"
+    assert {b.hour: b.issued for b in screen.chart.bars}[14] == 10
+    qtbot.mouseClick(screen.here_button, LEFT)
+    assert {b.hour: b.issued for b in screen.chart.bars}[10] == 30
+    flow.close()
 
 
 def test_hour_chart_scale_steps_are_1_2_5():
