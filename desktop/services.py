@@ -226,7 +226,7 @@ def build_services(register: Register) -> Services:
                         store_name=store_name, print_receipt=print_receipt, staff=current),
         lookup=LookupFlow(register.store, register.worker, register.events, tz=tz,
                           store_name=store_name, print_receipt=print_receipt, hq=hq_lookup,
-                          online=online, staff=current),
+                          online=online, staff=current, reprint=register.prints.reprint),
         reports=ReportsFlow(register.store, tz=tz, events=register.events, hq=hq_lookup,
                             online=online),
         settings=SettingsOps(

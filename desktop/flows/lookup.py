@@ -3,9 +3,14 @@ history, and make the manager's corrections (block or reissue a card, merge, adj
 
 Search is by member number, card uid or phone (compared as the keyed hash the register
 caches, never as a number). History comes from HQ when it answers, page by page, and
-otherwise from this register's own outbox, marked as such. Every correction needs the
-signed-in staff member to be a manager and is recorded as an op (`sync.ops`) on the
-store thread. HQ calls run on a thread of their own; results arrive as events.
+otherwise from this register's own outbox, marked as such. A row of an op whose receipt
+this register keeps can be printed again (`reprint`, a 再発行 copy). Every correction
+needs the signed-in staff member to be a manager and is recorded as an op (`sync.ops`) on
+the store thread. HQ calls and reprints run on a thread of their own; results arrive as
+events.
+
+Texts for the screen are Japanese sources marked for translation: history labels in the
+"History" context (`HISTORY_CONTEXT`), sentences in the "core" one (`desktop.i18n.core`).
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from desktop.flows.messages import QT_TRANSLATE_NOOP, Message
 from desktop.hq_lookup import HqLookup, HqLookupError
 from desktop.receipts import AdjustFacts, build_adjust_receipt, pts, receipt_to_dict, signed_pts
 from desktop.receipts.text import header_lines, title_line
@@ -29,7 +36,7 @@ from devices.cards import CardEvent, CardPresented
 from devices.receipt import Receipt, ReceiptLine
 from sync import ops
 from sync.events import EventBus
-from sync.models import OutboxOp
+from sync.models import OutboxOp, ReceiptRecord
 from sync.ops import KIND_NAMES, OpFacts, RecordedOp
 from sync.protocol import MemberLookup, Op
 from sync.staff import StaffView
@@ -40,25 +47,73 @@ log = logging.getLogger(__name__)
 
 EVENTS = ("lookup_results", "lookup_member", "lookup_history", "lookup_message", "lookup_done",
           "lookup_waiting_card", "lookup_merge_source")
-SOURCE_LABELS = {"hq": "HQ", "local": "このレジの記録のみ"}
-MANAGER_ONLY = "この操作は店長のみ行えます"
-HQ_KINDS = {"earn": "獲得", "redeem": "利用", "reverse_earn": "返品（獲得取消）",
-            "restore_redeem": "返品（利用返還）", "expire": "失効", "adjust": "調整",
-            "debt": "不足", "debt_settle": "不足の精算", "merge_in": "統合（受入）",
-            "merge_out": "統合（移出）", "initial": "移行"}
-STATE_LABELS = {"queued": "未送信", "sent": "送信中", "parked": "本部で保留",
-                "applied": "確定", "duplicate": "確定", "rejected": "本部で却下"}
+HISTORY_CONTEXT = "History"
+SOURCE_LABELS = {"hq": QT_TRANSLATE_NOOP("History", "HQ"),
+                 "local": QT_TRANSLATE_NOOP("History", "このレジの記録のみ")}
+HQ_KINDS = {"earn": QT_TRANSLATE_NOOP("History", "獲得"),
+            "redeem": QT_TRANSLATE_NOOP("History", "利用"),
+            "reverse_earn": QT_TRANSLATE_NOOP("History", "返品（獲得取消）"),
+            "restore_redeem": QT_TRANSLATE_NOOP("History", "返品（利用返還）"),
+            "expire": QT_TRANSLATE_NOOP("History", "失効"),
+            "adjust": QT_TRANSLATE_NOOP("History", "調整"),
+            "debt": QT_TRANSLATE_NOOP("History", "不足"),
+            "debt_settle": QT_TRANSLATE_NOOP("History", "不足の精算"),
+            "merge_in": QT_TRANSLATE_NOOP("History", "統合（受入）"),
+            "merge_out": QT_TRANSLATE_NOOP("History", "統合（移出）"),
+            "initial": QT_TRANSLATE_NOOP("History", "移行")}
+# This register's op kinds, as `sync.ops.KIND_NAMES` names them (tests keep the two equal).
+OP_KINDS = {"sale": QT_TRANSLATE_NOOP("History", "販売"),
+            "return": QT_TRANSLATE_NOOP("History", "返品"),
+            "adjust": QT_TRANSLATE_NOOP("History", "ポイント調整"),
+            "enroll": QT_TRANSLATE_NOOP("History", "入会"),
+            "card_block": QT_TRANSLATE_NOOP("History", "カード停止"),
+            "card_reissue": QT_TRANSLATE_NOOP("History", "カード再発行"),
+            "merge": QT_TRANSLATE_NOOP("History", "会員統合")}
+STATE_LABELS = {"queued": QT_TRANSLATE_NOOP("History", "未送信"),
+                "sent": QT_TRANSLATE_NOOP("History", "送信中"),
+                "parked": QT_TRANSLATE_NOOP("History", "本部で保留"),
+                "applied": QT_TRANSLATE_NOOP("History", "確定"),
+                "duplicate": QT_TRANSLATE_NOOP("History", "確定"),
+                "rejected": QT_TRANSLATE_NOOP("History", "本部で却下")}
+CARD_NOTE = QT_TRANSLATE_NOOP("core", "カード …{last4}")  # a note: shown through core()
+
+# Sentences for the screen ("core" context).
+MANAGER_ONLY = QT_TRANSLATE_NOOP("core", "この操作は店長のみ行えます")
+CHOOSE_MEMBER = QT_TRANSLATE_NOOP("core", "先に会員を選んでください")
+NOT_RECORDED = QT_TRANSLATE_NOOP("core", "記録できませんでした")
+MEMBER_GONE = QT_TRANSLATE_NOOP("core", "会員が見つかりません")
+HISTORY_FAILED = QT_TRANSLATE_NOOP("core", "履歴を読み込めませんでした")
+OFFLINE_LOCAL = QT_TRANSLATE_NOOP("core", "オフラインのため、このレジの記録を表示しています")
+HQ_FAILED_LOCAL = QT_TRANSLATE_NOOP("core", "{reason}。このレジの記録を表示しています")
+PROVISIONAL_LOCAL = QT_TRANSLATE_NOOP(
+    "core", "本部で登録が確定するまで、このレジの記録のみ表示します")
+ENTER_QUERY = QT_TRANSLATE_NOOP("core", "会員番号・カード番号・電話番号のどれかを入力してください")
+PHONE_NEEDS_HQ = QT_TRANSLATE_NOOP(
+    "core", "電話番号で検索するにはレジの登録（本部との接続設定）が必要です")
+QUERY_FORMS = QT_TRANSLATE_NOOP("core", "会員番号（13桁）・カード番号・電話番号で検索してください")
+NOT_FOUND = QT_TRANSLATE_NOOP("core", "該当する会員が見つかりません")
+ONE_SOURCE = QT_TRANSLATE_NOOP("core", "統合元は会員番号かカードで1人に絞ってください")
+POINTS_FORM = QT_TRANSLATE_NOOP("core", "調整するポイントを「+100」「-50」のように入力してください")
+BLOCKED = QT_TRANSLATE_NOOP("core", "カードの利用を停止しました")
+REISSUED = QT_TRANSLATE_NOOP("core", "新しいカードを登録しました")
+ADJUSTED = QT_TRANSLATE_NOOP("core", "ポイントを {points} pt 調整しました")
+MERGED = QT_TRANSLATE_NOOP("core", "会員を統合しました")
+REPRINTING = QT_TRANSLATE_NOOP("core", "レシート {no} の再発行を印刷しています")
+NO_RECEIPT_HERE = QT_TRANSLATE_NOOP(
+    "core", "レシート {no} はこのレジに残っていないため、再発行できません")
+NO_PRINTER = QT_TRANSLATE_NOOP("core", "このレジではレシートを再発行できません")
 _HEX = re.compile(r"[0-9A-F]{8,20}")
 
 
 @dataclass(frozen=True)
 class HistoryRow:
     at: datetime
-    kind: str  # for the screen, Japanese
+    kind: str  # Japanese source in HISTORY_CONTEXT (or the raw kind HQ sent)
     points: int
     balance_after: int | None = None  # HQ's rows only
-    note: str = ""
-    state: str = ""  # this register's rows only: 未送信, 確定…
+    note: str = ""  # data: a receipt number, a reason, a card's last digits
+    state: str = ""  # this register's rows only: 未送信, 確定… (HISTORY_CONTEXT)
+    receipt_no: str = ""  # set when this register keeps the op's receipt (reprintable)
 
 
 @dataclass(frozen=True)
@@ -87,7 +142,7 @@ def parse_points(text: str) -> int:
     s = unicodedata.normalize("NFKC", text).strip().replace(",", "").replace(" ", "")
     s = s.replace("−", "-").removesuffix("pt")
     if not re.fullmatch(r"[+-]?[0-9]{1,8}", s) or int(s) == 0:
-        raise StoreError("調整するポイントを「+100」「-50」のように入力してください")
+        raise StoreError(Message(POINTS_FORM))
     return int(s)
 
 
@@ -98,10 +153,16 @@ def _op_note(op: Op) -> str:
         if value:
             return str(value)
     uid = getattr(p, "new_card_uid", None) or getattr(p, "card_uid", None)
-    return f"カード …{uid[-4:]}" if uid else ""
+    return Message(CARD_NOTE, last4=uid[-4:]) if uid else ""
 
 
-def _local_row(row: OutboxOp) -> HistoryRow:
+def _sentence(error: BaseException) -> str:
+    """An error's sentence, kept a `Message` when it is one (translated with its values)."""
+    text = error.args[0] if error.args else ""
+    return text if isinstance(text, str) else str(error)
+
+
+def _local_row(row: OutboxOp, receipts: dict[str, str]) -> HistoryRow:
     op = Op.model_validate(row.body)
     result = row.result or {}
     points = row.points_delta
@@ -111,8 +172,9 @@ def _local_row(row: OutboxOp) -> HistoryRow:
                                                 or getattr(op.payload, "points_redeemed", 0))
         elif result.get("points_reversed") is not None:
             points = (result.get("points_restored") or 0) - result["points_reversed"]
-    return HistoryRow(op.local_time, KIND_NAMES.get(row.kind, row.kind), points, None,
-                      _op_note(op), STATE_LABELS.get(row.state, row.state))
+    return HistoryRow(op.local_time, OP_KINDS.get(row.kind, row.kind), points, None,
+                      _op_note(op), STATE_LABELS.get(row.state, row.state),
+                      receipts.get(row.op_id, ""))
 
 
 def build_notice_receipt(facts: OpFacts, *, store_name: str, footer: str, tz: ZoneInfo,
@@ -162,6 +224,7 @@ class LookupFlow:
         clock: Callable[[ZoneInfo], datetime] = datetime.now,
         staff: StaffView | None = None,
         page_size: int = 20,
+        reprint: Callable[[str], str | None] | None = None,
     ) -> None:
         self.store = store
         self.worker = worker
@@ -176,6 +239,9 @@ class LookupFlow:
         self.clock = clock
         self.staff = staff
         self.page_size = page_size
+        # The print queue's reprint (`desktop.printing.PrintQueue.reprint`): a 再発行 copy
+        # of a stored receipt, by number; None for a number it does not know.
+        self._reprint = reprint
         self._lock = threading.Lock()
         self._hq_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tamaru-lookup")
         self.detail: MemberDetail | None = None
@@ -206,12 +272,12 @@ class LookupFlow:
         s = unicodedata.normalize("NFKC", text).strip()
         compact = re.sub(r"[\s()\-:]", "", s).upper()
         if not compact:
-            raise StoreError("会員番号・カード番号・電話番号のどれかを入力してください")
+            raise StoreError(Message(ENTER_QUERY))
         if compact.isdigit() and len(compact) == 13:
             found = [m for m in [self.store.find_member_by_number(compact)] if m]
         elif compact.startswith("+81") or (compact.isdigit() and len(compact) in (10, 11)):
             if not self.phone_key:
-                raise StoreError("電話番号で検索するにはレジの登録（本部との接続設定）が必要です")
+                raise StoreError(Message(PHONE_NEEDS_HQ))
             try:
                 found = self.store.members_by_phone(self.phone_key, s)
             except ValueError as exc:
@@ -220,16 +286,16 @@ class LookupFlow:
             card = self.store.find_card(compact)
             found = [m for m in [self.store.member(card[0])] if m] if card else []
         else:
-            raise StoreError("会員番号（13桁）・カード番号・電話番号で検索してください")
+            raise StoreError(Message(QUERY_FORMS))
         if not found:
-            raise StoreError("該当する会員が見つかりません")
+            raise StoreError(Message(NOT_FOUND))
         return found
 
     def search(self, text: str) -> None:
         try:
             found = self.find(text)
         except StoreError as exc:
-            self._message(str(exc))
+            self._message(_sentence(exc))
             return
         self.events.emit("lookup_results", found)
         if len(found) == 1:
@@ -238,7 +304,7 @@ class LookupFlow:
     def select(self, member_id: str) -> MemberDetail | None:
         member = self.store.member(member_id)
         if member is None:
-            self._message("会員が見つかりません")
+            self._message(Message(MEMBER_GONE))
             return None
         detail = MemberDetail(member, tuple(ops.cards_of(self.store, member_id)),
                               ops.is_provisional(self.store, member_id))
@@ -263,7 +329,7 @@ class LookupFlow:
             history, cursor = self._history_page(detail, page, first)
         except Exception:
             log.exception("history of %s not loaded", detail.member.member_id)
-            self._message("履歴を読み込めませんでした")
+            self._message(Message(HISTORY_FAILED))
             return
         with self._lock:
             if self.detail is None or self.detail.member.member_id != detail.member.member_id:
@@ -280,7 +346,7 @@ class LookupFlow:
         use_hq = page is None or page[0] == "hq"
         if use_hq and self.hq is not None and member.member_no and not detail.provisional:
             if not self.online():
-                notice = "オフラインのため、このレジの記録を表示しています"
+                notice = Message(OFFLINE_LOCAL)
             else:
                 try:
                     if first:
@@ -288,17 +354,19 @@ class LookupFlow:
                     got = self.hq.history(member.member_no, limit=self.page_size,
                                           before=page[1] if page else None)
                 except HqLookupError as exc:
-                    notice = f"{exc}。このレジの記録を表示しています"
+                    notice = Message(HQ_FAILED_LOCAL, reason=str(exc))
                 else:
-                    ours = self._receipt_nos([e.op_id for e in got.entries if e.op_id])
+                    ours, receipts = self._receipt_nos([e.op_id for e in got.entries
+                                                        if e.op_id])
                     rows = tuple(HistoryRow(e.at, HQ_KINDS.get(e.kind, e.kind), e.points,
                                             e.balance_after,
-                                            ours.get(e.op_id or "", e.note or ""))
+                                            ours.get(e.op_id or "", e.note or ""),
+                                            receipt_no=receipts.get(e.op_id or "", ""))
                                  for e in got.entries)
                     return (History(member.member_id, rows, "hq", got.next_before is not None),
                             got.next_before)
         elif detail.provisional:
-            notice = "本部で登録が確定するまで、このレジの記録のみ表示します"
+            notice = Message(PROVISIONAL_LOCAL)
         before = page[1] if page is not None and page[0] == "local" else None
         with self.store.reading() as session:
             query = select(OutboxOp).where(OutboxOp.member_id == member.member_id)
@@ -306,9 +374,10 @@ class LookupFlow:
                 query = query.where(OutboxOp.device_seq < before)
             found = list(session.scalars(query.order_by(OutboxOp.device_seq.desc())
                                          .limit(self.page_size + 1)))
-        more = len(found) > self.page_size
-        found = found[:self.page_size]
-        rows = tuple(_local_row(r) for r in found)
+            more = len(found) > self.page_size
+            found = found[:self.page_size]
+            receipts = self._receipts(session, [r.op_id for r in found])
+        rows = tuple(_local_row(r, receipts) for r in found)
         return (History(member.member_id, rows, "local", more, notice),
                 found[-1].device_seq if found else None)
 
@@ -319,20 +388,51 @@ class LookupFlow:
             self.detail = detail = replace(self.detail, hq=found)
         self.events.emit("lookup_member", detail)
 
-    def _receipt_nos(self, op_ids: list[str]) -> dict[str, str]:
-        """Receipt numbers of the ops this register made, so HQ's rows name them."""
+    def _receipt_nos(self, op_ids: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+        """Notes of the ops this register made, so HQ's rows name them (their receipt
+        numbers), and the receipts it keeps of them (op id → number)."""
         if not op_ids:
-            return {}
+            return {}, {}
         with self.store.reading() as session:
             found = session.scalars(select(OutboxOp).where(OutboxOp.op_id.in_(op_ids)))
-            return {row.op_id: _op_note(Op.model_validate(row.body)) for row in found}
+            notes = {row.op_id: _op_note(Op.model_validate(row.body)) for row in found}
+            return notes, self._receipts(session, op_ids)
+
+    @staticmethod
+    def _receipts(session: Any, op_ids: list[str]) -> dict[str, str]:
+        """The receipts this register keeps of these ops: op id → receipt number."""
+        if not op_ids:
+            return {}
+        rows = session.execute(select(ReceiptRecord.op_id, ReceiptRecord.receipt_no)
+                               .where(ReceiptRecord.op_id.in_(op_ids)))
+        return {op_id: number for op_id, number in rows}
+
+    # -- reprint ------------------------------------------------------------------------
+
+    def reprint(self, receipt_no: str) -> Future[str | None] | None:
+        """Print a 再発行 copy of a receipt this register keeps (a history row's); the
+        outcome arrives as `lookup_message`. Any staff member may: the member asks for it."""
+        if self._reprint is None:
+            self._message(Message(NO_PRINTER))
+            return None
+        reprint = self._reprint
+
+        def run() -> str | None:
+            op_id = reprint(receipt_no)
+            if op_id is None:
+                self._message(Message(NO_RECEIPT_HERE, no=receipt_no))
+            else:
+                self._message(Message(REPRINTING, no=receipt_no), "info")
+            return op_id
+
+        return self._hq_thread.submit(run)
 
     # -- manager corrections ------------------------------------------------------------
 
     def _manager(self) -> StaffView | None:
         staff = self.staff
         if staff is None or not staff.is_manager:
-            self._message(MANAGER_ONLY)
+            self._message(Message(MANAGER_ONLY))
             return None
         return staff
 
@@ -342,7 +442,7 @@ class LookupFlow:
         detail = self.detail
         if staff is None or detail is None:
             if detail is None and staff is not None:
-                self._message("先に会員を選んでください")
+                self._message(Message(CHOOSE_MEMBER))
             return None
         future = self.worker.submit(action, staff)
 
@@ -351,8 +451,8 @@ class LookupFlow:
             if error is not None:
                 if not isinstance(error, StoreError):
                     log.error("manager op not recorded", exc_info=error)
-                self._message(str(error) if isinstance(error, StoreError)
-                              else "記録できませんでした")
+                self._message(_sentence(error) if isinstance(error, StoreError)
+                              else Message(NOT_RECORDED))
                 return
             recorded = f.result()
             self.events.emit("lookup_done", recorded, done)
@@ -374,7 +474,7 @@ class LookupFlow:
     def block_card(self, uid: str, reason: str) -> Future[RecordedOp] | None:
         return self._run(lambda s: ops.record_card_block(
             self.store, uid, reason, staff_id=s.staff_id, local_time=self.clock(self.tz)),
-            "カードの利用を停止しました")
+            Message(BLOCKED))
 
     def start_reissue(self, old_uid: str, reason: str = "") -> None:
         """Wait for the new card's tap (routed here by `on_card_event`)."""
@@ -399,20 +499,20 @@ class LookupFlow:
         return self._run(lambda s: ops.record_card_reissue(
             self.store, old_uid, new_uid, reason, staff_id=s.staff_id,
             local_time=self.clock(self.tz), build_receipt=self._slip(s)),
-            "新しいカードを登録しました")
+            Message(REISSUED))
 
     def adjust(self, points_text: str, reason: str) -> Future[RecordedOp] | None:
         try:
             points = parse_points(points_text)
         except StoreError as exc:
-            self._message(str(exc))
+            self._message(_sentence(exc))
             return None
         detail = self.detail
         member_id = detail.member.member_id if detail else ""
         return self._run(lambda s: ops.record_adjust(
             self.store, member_id, points, reason, staff_id=s.staff_id,
             local_time=self.clock(self.tz), build_receipt=self._slip(s)),
-            f"ポイントを {points:+,} pt 調整しました")
+            Message(ADJUSTED, points=f"{points:+,}"))
 
     def merge_source(self, text: str) -> MemberView | None:
         """The member to merge into the selected one, shown for confirmation first."""
@@ -421,10 +521,10 @@ class LookupFlow:
         try:
             found = self.find(text)
         except StoreError as exc:
-            self._message(str(exc))
+            self._message(_sentence(exc))
             return None
         if len(found) != 1:
-            self._message("統合元は会員番号かカードで1人に絞ってください")
+            self._message(Message(ONE_SOURCE))
             return None
         self.events.emit("lookup_merge_source", found[0])
         return found[0]
@@ -435,4 +535,4 @@ class LookupFlow:
         return self._run(lambda s: ops.record_merge(
             self.store, source_member_id, target, reason, staff_id=s.staff_id,
             local_time=self.clock(self.tz), build_receipt=self._slip(s)),
-            "会員を統合しました")
+            Message(MERGED))

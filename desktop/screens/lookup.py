@@ -4,7 +4,9 @@ cards, history (HQ's or this register's, labelled), and the manager's correction
 Over `desktop.flows.lookup.LookupFlow` (from the shell's services). While it is shown the
 shell sends card taps to the flow (a tap finds the card's member, or is the new card of a
 reissue) and scans here. A cashier opens it with a manager's approval; the corrections
-are then made in that manager's name until the screen is left.
+are then made in that manager's name until the screen is left. The corrections are
+offered once a member is shown (a card's, once the member has a card); a history row of
+a receipt this register keeps has 再発行, which prints a copy.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -31,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.flows.lookup import EVENTS, History, LookupFlow, MemberDetail
+from desktop.flows.lookup import EVENTS, HISTORY_CONTEXT, History, LookupFlow, MemberDetail
 from desktop.flows.messages import QT_TRANSLATE_NOOP
 from desktop.flows.signin import Approval
 from desktop.i18n import core
@@ -54,6 +56,11 @@ def _table(headers: list[str]) -> QTableWidget:
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setStretchLastSection(True)
     return table
+
+
+def _label(source: str) -> str:
+    """A history label (kind, state, source) in the screen's language."""
+    return QCoreApplication.translate(HISTORY_CONTEXT, source)
 
 
 def _cell(text: str, right: bool = False) -> QTableWidgetItem:
@@ -155,7 +162,11 @@ class LookupScreen(Screen):
         row.addWidget(self.notice, 1)
         v.addLayout(row)
         self.history = _table([self.tr("日時"), self.tr("内容"), self.tr("ポイント"),
-                               self.tr("残高"), self.tr("備考")])
+                               self.tr("残高"), self.tr("備考"), self.tr("レシート")])
+        self.history.verticalHeader().setDefaultSectionSize(46)  # a 再発行 button a finger hits
+        self.history.horizontalHeader().setStretchLastSection(False)
+        self.history.horizontalHeader().setSectionResizeMode(
+            4, QHeaderView.ResizeMode.Stretch)
         v.addWidget(self.history, 1)
         self.more = QPushButton(self.tr("さらに表示"))
         self.more.clicked.connect(self.flow.more_history)
@@ -212,10 +223,20 @@ class LookupScreen(Screen):
     def set_staff(self, staff: StaffView | None) -> None:
         """The signed-in staff member: corrections are a manager's."""
         self.flow.staff = staff
+        self._enable()
+
+    def _enable(self) -> None:
+        """Corrections need a manager, and a member shown (a card's, a card to act on)."""
+        staff = self.flow.staff
         manager = staff is not None and staff.is_manager
+        detail = self.flow.detail
         for w in self.manager_widgets:
-            w.setEnabled(manager)
-        self.merge_button.setEnabled(manager and self._merge_source is not None)
+            w.setEnabled(manager and detail is not None)
+        has_card = detail is not None and bool(detail.cards)
+        for w in (self.block_button, self.reissue_button, self.card_reason):
+            w.setEnabled(manager and has_card)
+        self.merge_button.setEnabled(manager and detail is not None
+                                     and self._merge_source is not None)
         for i in (1, 2):
             self.tabs.setTabToolTip(i, "" if manager else self.tr("店長のみ操作できます"))
 
@@ -333,14 +354,18 @@ class LookupScreen(Screen):
             self.source.setVisible(False)
             self.more.setVisible(False)
             self._set_flags([])
+            self._enable()
             return
         m = detail.member
         self.name.setText(self.tr("{name} 様").format(name=m.display_name))
         self.kana.setText(m.kana)
         self.kana.setVisible(bool(m.kana))
         number = m.member_no or self.tr("（HQ で発行待ち）")
-        phone = f"　{self.tr('電話')} {m.phone_masked}" if m.phone_masked else ""
-        self.number.setText(self.tr("会員番号 {no}").format(no=number) + phone)
+        if m.phone_masked:
+            self.number.setText(self.tr("会員番号 {no}　電話 {phone}").format(
+                no=number, phone=m.phone_masked))
+        else:
+            self.number.setText(self.tr("会員番号 {no}").format(no=number))
         self.balance.setText(pts(m.balance))
         flags = []
         if m.status != "active":
@@ -376,28 +401,50 @@ class LookupScreen(Screen):
             self.cards.setItem(i, 0, item)
             self.cards.setItem(i, 1, _cell(self.tr("利用中") if status == "active"
                                            else self.tr("停止")))
+        if len(detail.cards) == 1:
+            self.cards.selectRow(0)  # the one card is the one a correction acts on
+        self._enable()
 
     def show_history(self, history: History) -> None:
         self.source.setVisible(True)
-        self.source.setText(self.tr(history.label))
+        self.source.setText(_label(history.label))
         self.notice.setText(core(history.notice))
         self.history.setColumnHidden(3, history.source != "hq")  # HQ's rows carry balances
         self.history.setRowCount(len(history.rows))
         for i, row in enumerate(history.rows):
             balance = pts(row.balance_after) if row.balance_after is not None else ""
-            note = "　".join(x for x in (row.note, row.state) if x)
+            note = core(row.note) if row.note else ""
+            if row.state:
+                note = self.tr("{note}　{state}").format(note=note, state=_label(row.state)) \
+                    if note else _label(row.state)
             cells = ((row.at.astimezone(self.flow.tz).strftime("%Y/%m/%d %H:%M"), False),
-                     (row.kind, False), (f"{row.points:+,}", True), (balance, True),
+                     (_label(row.kind), False), (f"{row.points:+,}", True), (balance, True),
                      (note, False))
             for j, (text, right) in enumerate(cells):
                 self.history.setItem(i, j, _cell(text, right))
+            button = self._reprint_button(row.receipt_no)
+            if button is None:
+                self.history.removeCellWidget(i, 5)
+            else:
+                self.history.setCellWidget(i, 5, button)
         self.more.setVisible(history.more)
+
+    def _reprint_button(self, receipt_no: str) -> QPushButton | None:
+        """再発行 for a receipt this register keeps; None (an empty cell) otherwise."""
+        if not receipt_no:
+            return None
+        button = QPushButton(self.tr("再発行"))
+        button.setObjectName("row_button")
+        button.setToolTip(self.tr("レシート {no} をもう一度印刷します（再発行と印字されます）").format(
+            no=receipt_no))
+        button.clicked.connect(lambda _=False, no=receipt_no: self.flow.reprint(no))
+        return button
 
     def show_merge_source(self, source: MemberView) -> None:
         self._merge_source = source
         self.merge_preview.setText(self.tr("統合元: {name}（{no}）{points}").format(
             name=source.display_name, no=source.masked_no, points=pts(source.balance)))
-        self.set_staff(self.flow.staff)
+        self._enable()
 
     def done(self, recorded: RecordedOp, text: str) -> None:
         self.ctx.refresh_status()

@@ -265,3 +265,25 @@ def test_parse_points():
     for bad in ("", "0", "abc", "1.5"):
         with pytest.raises(StoreError):
             parse_points(bad)
+
+
+def test_history_labels_are_the_registers_names_marked_for_translation():
+    import ast
+    from pathlib import Path
+
+    from desktop.flows import lookup
+    from desktop.flows.lookup import OP_KINDS
+
+    # The screen shows this register's op kinds with the names receipts and reports use.
+    assert OP_KINDS == ops.KIND_NAMES
+    # Every label table is made of QT_TRANSLATE_NOOP("History", …) calls, so lupdate
+    # collects them (a plain string would stay Japanese in English).
+    tree = ast.parse(Path(lookup.__file__).read_text(encoding="utf-8"))
+    tables = {"SOURCE_LABELS", "HQ_KINDS", "OP_KINDS", "STATE_LABELS"}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and node.targets[0].id in tables:  # type: ignore[attr-defined]
+            for value in node.value.values:  # type: ignore[attr-defined]
+                assert isinstance(value, ast.Call) and value.func.id == "QT_TRANSLATE_NOOP"
+                assert value.args[0].value == "History"
+            tables.discard(node.targets[0].id)  # type: ignore[attr-defined]
+    assert not tables, f"tables not found: {tables}"

@@ -248,6 +248,43 @@ def test_lookup_screen_corrections_are_for_managers(qtbot, register):
     flow.close()
 
 
+@pytest.mark.ui
+def test_lookup_corrections_wait_for_a_member_and_receipts_reprint(qtbot, register):
+    store, worker, bus, book = register
+    sale = sell(store, 3000)
+    reprinted: list[str] = []
+
+    def reprint(number):
+        reprinted.append(number)
+        return "op" if number == sale.facts.receipt_no else None
+
+    flow = LookupFlow(store, worker, bus, tz=TOKYO, store_name="たまる商店",
+                      print_receipt=lambda _: None, phone_key=PHONE_KEY, clock=lambda tz: NOW,
+                      staff=book.get("M01"), reprint=reprint)
+    screen = LookupScreen(screen_context(bus, lookup=flow))
+    qtbot.addWidget(screen)
+    screen.show()
+    # A manager, but no member yet: nothing to block, reissue, adjust or merge.
+    for button in (screen.block_button, screen.reissue_button, screen.adjust_button,
+                   screen.merge_button):
+        assert not button.isEnabled(), button.text()
+    qtbot.keyClicks(screen.query, "090-1234-5678")
+    qtbot.keyClick(screen.query, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen.history.rowCount() == 1, timeout=5000)
+    assert screen.block_button.isEnabled() and screen.reissue_button.isEnabled()
+    assert screen.adjust_button.isEnabled()
+    assert screen.history.item(0, 1).text() == "販売"
+    assert sale.facts.receipt_no in screen.history.item(0, 4).text()
+    button = screen.history.cellWidget(0, 5)
+    assert button is not None and button.text() == "再発行"
+    qtbot.mouseClick(button, LEFT)
+    qtbot.waitUntil(lambda: "再発行を印刷しています" in screen.message.text(), timeout=5000)
+    assert reprinted == [sale.facts.receipt_no]
+    flow.reprint("R09-000009")  # a number the print queue does not know
+    qtbot.waitUntil(lambda: "再発行できません" in screen.message.text(), timeout=5000)
+    flow.close()
+
+
 # -- reports ------------------------------------------------------------------------------
 
 
