@@ -10,8 +10,9 @@ staff member and the approving manager. HQ is authoritative: every local effect 
 register's estimate, and the pull replaces it.
 
 A return's payload carries its own receipt number (like a sale's) and the sale's op id.
-Returns are recorded for sales in this register's outbox; a sale made elsewhere is
-returned at the register that sold it or through HQ.
+The sale is this register's (its outbox), or one made at another register that HQ found
+by its receipt number (`sale_from_hq`): HQ's figures, plus this register's own returns of
+it that HQ has not applied yet, bound what may still be returned.
 
 Writes run on the store thread (`sync.worker.StoreWorker`); the read helpers at the end
 may run on any thread.
@@ -25,9 +26,9 @@ import unicodedata
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty.ledger import pro_rata
 from loyalty.scan import member_no_is_valid
@@ -52,11 +53,15 @@ from sync.store import RegisterStore, refusal_of
 from sync.store_db import dumps_compact, write_txn
 from sync.store_views import MemberView, StoreError
 
+if TYPE_CHECKING:
+    from sync.protocol import SaleLookup
+
 __all__ = [
-    "KIND_NAMES", "OpFacts", "RecordedOp", "ReturnEstimate", "SaleRecord", "cards_of", "find_sale",
-    "is_provisional", "mask_phone", "normalize_card_uid", "normalize_receipt_no",
-    "record_adjust", "record_card_block", "record_card_reissue", "record_enroll",
-    "record_merge", "record_op", "record_return", "return_estimate",
+    "KIND_NAMES", "OpFacts", "RecordedOp", "ReturnEstimate", "SaleNotHere", "SaleRecord",
+    "cards_of", "find_sale", "is_provisional", "mask_phone", "normalize_card_uid",
+    "normalize_receipt_no", "record_adjust", "record_card_block", "record_card_reissue",
+    "record_enroll", "record_merge", "record_op", "record_return", "return_estimate",
+    "sale_from_hq", "with_local_returns",
 ]
 
 _INSERT_OP = (
@@ -69,6 +74,7 @@ _INSERT_RECEIPT = (
 )
 _CARD_UID_LENGTHS = (8, 14, 16, 20)  # 4/7/10-byte UIDs and FeliCa IDm, as HQ accepts them
 NO_PROGRAM = "ポイントプログラムがまだ届いていません。同期してください"
+MEMBER_NOT_HERE = "このお買上げの会員の情報がまだこのレジに届いていません。同期してからもう一度お試しください"
 KIND_NAMES = {"sale": "販売", "return": "返品", "adjust": "ポイント調整", "enroll": "入会",
               "card_block": "カード停止", "card_reissue": "カード再発行", "merge": "会員統合"}
 
@@ -228,7 +234,12 @@ def _append_audit(con: sqlite3.Connection, kind: str, at: datetime, staff_id: st
 
 @dataclass(frozen=True)
 class SaleRecord:
-    """A sale of this register, with what earlier returns already took back."""
+    """A sale being returned, with what earlier returns already took back.
+
+    `source` "register": a sale of this register's outbox. "hq": a sale of another
+    register as HQ answered for it; `hq_returned_*` are HQ's applied returns and
+    `hq_return_ids` their op ids, so this register's own returns are added once only.
+    """
 
     op_id: str
     receipt_no: str
@@ -239,11 +250,16 @@ class SaleRecord:
     points_redeemed: int
     lines: tuple[SaleLine, ...]
     program_version: int
-    state: str  # the sale op's outbox state
+    state: str  # the sale op's outbox state ("applied" for a sale found at HQ)
     receipt_model: dict[str, Any] | None
     returned_yen: int = 0  # by earlier returns HQ has not refused
     returned_lines: tuple[SaleLine, ...] = ()
     confirmed: bool = False  # the points are HQ's own figures
+    source: str = "register"
+    device_id: str = ""  # the register that sold it (set for a sale found at HQ)
+    hq_returned_yen: int = 0
+    hq_returned_lines: tuple[SaleLine, ...] = ()
+    hq_return_ids: tuple[str, ...] = ()
 
     @property
     def remaining_yen(self) -> int:
@@ -259,6 +275,17 @@ class SaleRecord:
             else:
                 out.append(line)
         return out
+
+
+class SaleNotHere(StoreError):
+    """The receipt is not in this register's records. `device_id` is the register its
+    number names; `other_register` when that is not this one (HQ may know the sale)."""
+
+    def __init__(self, message: str, receipt_no: str, device_id: str,
+                 other_register: bool) -> None:
+        super().__init__(message)
+        self.receipt_no, self.device_id, self.other_register = \
+            receipt_no, device_id, other_register
 
 
 def normalize_receipt_no(text: str) -> str:
@@ -287,9 +314,11 @@ def _load_sale(con: sqlite3.Connection, receipt_no: str) -> SaleRecord:
             "SELECT op_id, kind, body, state, result, NULL FROM ops WHERE kind = 'sale' "
             "AND json_extract(body, '$.payload.receipt_no') = ?", (receipt_no,)).fetchone()
     if row is None:
-        where = "このレジの記録にありません" if receipt_no.startswith(f"{here}-") \
-            else "別のレジの取引です"
-        raise StoreError(f"取引 {receipt_no} は{where}。販売したレジか、本部で返品を受け付けてください")
+        device = receipt_no.rpartition("-")[0]
+        other = bool(device) and device != here
+        where = "別のレジの取引です" if other else "このレジの記録にありません"
+        raise SaleNotHere(f"取引 {receipt_no} は{where}。販売したレジか、本部で返品を受け付けてください",
+                          receipt_no, device, other)
     op_id, kind, body, state, result_text, model = row
     if kind != "sale":
         raise StoreError(f"取引 {receipt_no} は販売ではありません（{KIND_NAMES.get(kind, kind)}）")
@@ -302,19 +331,56 @@ def _load_sale(con: sqlite3.Connection, receipt_no: str) -> SaleRecord:
     if confirmed:  # HQ's figures are the ones its reversal will use
         earned = _or(result.get("points_earned"), earned)
         redeemed = _or(result.get("points_redeemed"), redeemed)
+    returned_yen, returned_lines = _local_returns(con, op_id, ())
+    return SaleRecord(op_id, sale.receipt_no, op.member_id, op.local_time, sale.amount_yen,
+                      earned, redeemed, tuple(sale.lines or ()), op.program_version, state,
+                      json.loads(model) if model else None, returned_yen,
+                      returned_lines, confirmed, device_id=op.device_id)
+
+
+def _local_returns(con: sqlite3.Connection, sale_op_id: str,
+                   skip: Sequence[str]) -> tuple[int, tuple[SaleLine, ...]]:
+    """Yen and lines of this register's returns of the sale HQ has not refused, leaving
+    out `skip` (returns HQ already counts). By the sale's op id only: a merge since may
+    have put a return under another member."""
     returned_yen, returned_lines = 0, []
-    for (ret_body,) in con.execute(
-            "SELECT body FROM ops WHERE member_id = ? AND kind = 'return' AND state != 'rejected' "
+    for ret_id, ret_body in con.execute(
+            "SELECT op_id, body FROM ops WHERE kind = 'return' AND state != 'rejected' "
             "AND json_extract(body, '$.payload.sale_op_id') = ? ORDER BY device_seq",
-            (op.member_id, op_id)):
+            (sale_op_id,)):
+        if ret_id in skip:
+            continue
         ret = Op.model_validate_json(ret_body).payload
         assert isinstance(ret, ReturnPayload)
         returned_yen += ret.returned_yen
         returned_lines += ret.lines or []
-    return SaleRecord(op_id, sale.receipt_no, op.member_id, op.local_time, sale.amount_yen,
-                      earned, redeemed, tuple(sale.lines or ()), op.program_version, state,
-                      json.loads(model) if model else None, returned_yen,
-                      tuple(returned_lines), confirmed)
+    return returned_yen, tuple(returned_lines)
+
+
+def sale_from_hq(lookup: SaleLookup) -> SaleRecord:
+    """A sale of another register as HQ recorded it (`GET /v1/sales/by-receipt/…`), ready
+    for `with_local_returns` and `record_return(hq_sale=…)`. The member is the one HQ
+    applies a return to (after a merge, the target)."""
+    lines = tuple(lookup.lines or ())
+    returned = tuple(lookup.returned_lines)
+    return SaleRecord(lookup.op_id, lookup.receipt_no, lookup.member_id, lookup.local_time,
+                      lookup.amount_yen, lookup.points_earned, lookup.points_redeemed, lines,
+                      lookup.program_version, "applied", None, lookup.returned_yen, returned,
+                      confirmed=True, source="hq", device_id=lookup.device_id,
+                      hq_returned_yen=lookup.returned_yen, hq_returned_lines=returned,
+                      hq_return_ids=tuple(r.op_id for r in lookup.returns))
+
+
+def _add_local_returns(con: sqlite3.Connection, sale: SaleRecord) -> SaleRecord:
+    yen, lines = _local_returns(con, sale.op_id, sale.hq_return_ids)
+    return replace(sale, returned_yen=sale.hq_returned_yen + yen,
+                   returned_lines=sale.hq_returned_lines + lines)
+
+
+def with_local_returns(store: RegisterStore, sale: SaleRecord) -> SaleRecord:
+    """A sale found at HQ, with this register's returns of it HQ has not applied yet."""
+    with store._readers.snapshot() as con:
+        return _add_local_returns(con, sale)
 
 
 def _or(value: Any, default: int) -> int:
@@ -356,8 +422,10 @@ def return_estimate(sale: SaleRecord, returned_yen: int,
 def record_return(store: RegisterStore, sale_receipt_no: str, returned_yen: int, *,
                   staff_id: str | None, local_time: datetime,
                   lines: Sequence[SaleLine] | None = None, approved_by: str | None = None,
-                  build_receipt: OpReceiptBuilder | None = None) -> RecordedOp:
-    """A full or partial return of a sale recorded at this register.
+                  build_receipt: OpReceiptBuilder | None = None,
+                  hq_sale: SaleRecord | None = None) -> RecordedOp:
+    """A full or partial return of a sale of this register, or of `hq_sale` (another
+    register's sale as HQ answered for it, `sale_from_hq`).
 
     Refused when it would return more than what is left of the sale after earlier
     returns, or when HQ refused the sale. The local effect is the estimate: minus the
@@ -366,7 +434,13 @@ def record_return(store: RegisterStore, sale_receipt_no: str, returned_yen: int,
     """
 
     def plan(con: sqlite3.Connection, receipt_no: str) -> _Plan:
-        sale = _load_sale(con, sale_receipt_no)
+        if hq_sale is not None:
+            sale = _add_local_returns(con, hq_sale)
+            if store_views.member_by_id(con, sale.member_id) is None:
+                # The slip and the pending balance need the member at this register.
+                raise StoreError(MEMBER_NOT_HERE)
+        else:
+            sale = _load_sale(con, sale_receipt_no)
         if sale.state == "rejected":
             raise StoreError("この取引は本部で受け付けられなかったため、返品のポイント処理はできません")
         est = return_estimate(sale, returned_yen, lines)
@@ -374,7 +448,8 @@ def record_return(store: RegisterStore, sale_receipt_no: str, returned_yen: int,
                                 receipt_no=receipt_no, lines=list(lines) if lines else None)
         return _Plan(sale.member_id, payload, est.points_delta, estimate=est,
                      program_version=sale.program_version,
-                     audit={"sale_op_id": sale.op_id, "returned_yen": returned_yen})
+                     audit={"sale_op_id": sale.op_id, "returned_yen": returned_yen,
+                            "sale_device_id": sale.device_id})
 
     return _record(store, "return", plan, staff_id=staff_id, local_time=local_time,
                    build_receipt=build_receipt, approved_by=approved_by)

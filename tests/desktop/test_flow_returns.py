@@ -92,8 +92,10 @@ def test_other_scans_and_unknown_receipts_are_explained(env):
     flow.search("R01-000042")
     assert rec.messages() == [
         "レシートのQRコードを読み取ってください",
-        "取引 R02-000005 は別のレジの取引です。販売したレジか、本部で返品を受け付けてください",
-        "取引 R01-000042 はこのレジの記録にありません。販売したレジか、本部で返品を受け付けてください",
+        # No HQ to ask (this flow has none): said plainly, nothing recorded.
+        "取引 R02-000005 は別のレジ（R02）の取引です。別のレジの取引の返品には本部への接続が"
+        "必要です。接続が戻ってからもう一度呼び出すか、販売したレジで返品してください",
+        "取引 R01-000042 はこのレジの記録にありません。番号を確かめてください",
     ]
     assert flow.state is ReturnState.IDLE
 

@@ -338,3 +338,87 @@ def test_pull_keeps_the_local_effect_while_the_op_is_queued(store):
         Change(server_seq=21, kind="card", card=CardState(uid=CARD_UID, member_id="M1",
                                                           status="active"))]))
     assert store.member("M1").balance == 600
+
+
+# -- a sale of another register, as HQ answers for it ------------------------------------
+
+
+def test_a_receipt_of_another_register_says_which_register(store):
+    with pytest.raises(ops.SaleNotHere) as other:
+        ops.find_sale(store, "r02-5")
+    assert (other.value.receipt_no, other.value.device_id, other.value.other_register) == (
+        "R02-000005", "R02", True)
+    with pytest.raises(ops.SaleNotHere) as here:
+        ops.find_sale(store, "R01-000042")
+    assert (here.value.device_id, here.value.other_register) == ("R01", False)
+
+
+def _return_slip(sale):
+    from desktop.flows.returns import return_receipt
+    from tests.support.seed import TOKYO
+
+    return lambda facts: return_receipt(facts, sale, store_name="テスト店", footer="", tz=TOKYO,
+                                        offline=False, staff_name=None)
+
+
+def test_a_return_of_another_registers_sale_goes_against_hqs_sale(make_reg, sqlite_hq):
+    from desktop.hq_lookup import HqLookup
+
+    proc, _ = sqlite_hq
+    seller, here = make_reg(), make_reg()
+    member = "M0000003"
+    sale_op = seller.sell(member, 2000)
+    seller.client.sync_once()
+    ((receipt_no,),) = seller.sql("SELECT receipt_no FROM receipts WHERE op_id = ?", sale_op)
+    with pytest.raises(ops.SaleNotHere) as not_here:
+        ops.find_sale(here.store, receipt_no)
+    assert not_here.value.other_register and not_here.value.device_id == seller.device_id
+
+    hq = HqLookup(proc.url, here.token)
+    try:
+        found = ops.with_local_returns(here.store, ops.sale_from_hq(hq.sale_by_receipt(receipt_no)))
+        assert (found.op_id, found.source, found.device_id, found.confirmed) == (
+            sale_op, "hq", seller.device_id, True)
+        assert found.remaining_yen == 2000 and found.points_earned > 0
+        before = here.store.member(member).balance
+        rec = here.worker.call(ops.record_return, here.store, receipt_no, 1200, staff_id="S1",
+                               local_time=NOW, hq_sale=found, build_receipt=_return_slip(found))
+        est = rec.facts.estimate
+        assert rec.op.payload.sale_op_id == sale_op and rec.op.member_id == member
+        assert rec.op.device_id == here.device_id
+        # The pending balance carries the estimate from HQ's own figures of the sale.
+        assert here.store.member(member).balance == before + est.points_delta
+        assert est.points_reversed == found.points_earned * 1200 // 2000
+        # The slip names the other register's receipt and says the return is partial.
+        slip = json.dumps(here.store.receipt(rec.op.op_id), ensure_ascii=False)
+        assert receipt_no in slip and "返品（一部）" in slip
+        # This register's return counts before HQ has it, and only once after.
+        again = ops.with_local_returns(here.store, found)
+        assert again.returned_yen == 1200 and again.remaining_yen == 800
+        with pytest.raises(StoreError, match="残り ￥800"):
+            here.worker.call(ops.record_return, here.store, receipt_no, 801, staff_id="S1",
+                             local_time=NOW, hq_sale=found)
+        here.client.sync_once()
+        state = here.sql("SELECT state, result FROM ops WHERE op_id = ?", rec.op.op_id)[0]
+        assert state[0] == "applied", state
+        assert json.loads(state[1])["points_reversed"] == est.points_reversed
+        at_hq = hq.sale_by_receipt(receipt_no)
+        assert at_hq.returned_yen == 1200 and [r.op_id for r in at_hq.returns] == [rec.op.op_id]
+        assert ops.with_local_returns(here.store, ops.sale_from_hq(at_hq)).returned_yen == 1200
+        assert here.store.member(member).pending_delta == 0  # HQ's balance stands alone
+    finally:
+        hq.close()
+
+
+def test_a_return_for_a_member_this_register_lacks_is_refused(store):
+    from sync.protocol import SaleLookup
+
+    lookup = SaleLookup(
+        op_id="00000000-0000-4000-8000-0000000000aa", receipt_no="R02-000007", store_id="S001",
+        device_id="R02", member_id="M-ELSEWHERE", member_no="2900000000999",
+        member_status="active", local_time=NOW, program_version=1, amount_yen=1000,
+        points_earned=10, points_redeemed=0, returned_yen=0, remaining_yen=1000)
+    with pytest.raises(StoreError, match="会員の情報がまだこのレジに届いていません"):
+        ops.record_return(store, "R02-000007", 500, staff_id="S1", local_time=NOW,
+                          hq_sale=ops.sale_from_hq(lookup))
+    assert outbox(store) == []
