@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from desktop.flows.messages import QT_TRANSLATE_NOOP, Message
 from desktop.receipts import pts, receipt_to_dict
 from desktop.receipts.text import header_lines, title_line
 from devices.cards import CardEvent, CardPresented, ReaderError
@@ -36,12 +37,40 @@ from sync.worker import StoreWorker
 log = logging.getLogger(__name__)
 
 EVENTS = ("enrol_binding", "enrol_errors", "enrol_recorded", "enrol_message", "enrol_reset")
-CONSENT_TEXT = "個人情報の取り扱いに同意します"
-CONSENT_NOTICE = ("ご登録の情報は、ポイントサービスの提供とご本人確認のためにのみ利用し、"
-                  "法令に基づく場合を除き第三者に提供しません。")
+# The consent the customer reads and ticks, translated on the enrolment screen.
+CONSENT_CONTEXT = "Enrolment"
+CONSENT_TEXT = QT_TRANSLATE_NOOP("Enrolment", "個人情報の取り扱いに同意します")
+CONSENT_NOTICE = QT_TRANSLATE_NOOP(
+    "Enrolment", "ご登録の情報は、ポイントサービスの提供とご本人確認のためにのみ利用し、"
+    "法令に基づく場合を除き第三者に提供しません。")
 MAX_NAME = 50
 _KANA = re.compile(r"[\u30a1-\u30fa\u30fc\u30fb ]+")
-APP_ALREADY_MEMBER = "アプリの会員証です。すでに会員登録済みのため、入会手続きは不要です"
+
+# Sentences for the screen ("core" context, shown through desktop.i18n.core).
+# An app QR is an existing member's: never bound to a new one, and the cashier is told
+# where that QR belongs instead.
+APP_ALREADY_MEMBER = QT_TRANSLATE_NOOP(
+    "core", "アプリの会員証です。このお客様はすでに会員なので、入会の手続きは不要です。"
+    "レジ画面（F1）でこの QR を読み取ってお会計してください")
+NAME_MISSING = QT_TRANSLATE_NOOP("core", "お名前を入力してください")
+NAME_TOO_LONG = QT_TRANSLATE_NOOP("core", "お名前は{max}文字以内で入力してください")
+KANA_MISSING = QT_TRANSLATE_NOOP("core", "フリガナを入力してください")
+KANA_NOT_KATAKANA = QT_TRANSLATE_NOOP("core", "フリガナはカタカナで入力してください")
+KANA_TOO_LONG = QT_TRANSLATE_NOOP("core", "フリガナは{max}文字以内で入力してください")
+BAD_MONTH = QT_TRANSLATE_NOOP("core", "誕生月は1〜12の数字で選んでください")
+NO_CONSENT = QT_TRANSLATE_NOOP("core", "個人情報の取り扱いへの同意が必要です")
+NO_BINDING = QT_TRANSLATE_NOOP(
+    "core", "カードをタッチするか、会員カードのバーコードを読み取ってください")
+CARD_TAKEN = QT_TRANSLATE_NOOP(
+    "core", "このカードはすでに登録されています。別のカードをタッチしてください")
+NUMBER_TAKEN = QT_TRANSLATE_NOOP(
+    "core", "この会員番号はすでに登録されています。別の会員カードを読み取ってください")
+RECEIPT_NOT_CARD = QT_TRANSLATE_NOOP(
+    "core", "レシートではなく、会員カードのバーコードを読み取ってください")
+RECORDING = QT_TRANSLATE_NOOP("core", "記録中です。しばらくお待ちください")
+NOT_ENROLLED = QT_TRANSLATE_NOOP("core", "登録できませんでした。もう一度「登録する」を押してください")
+CARD_LABEL = QT_TRANSLATE_NOOP("core", "カード …{last4}")
+MEMBER_CARD_LABEL = QT_TRANSLATE_NOOP("core", "会員カード …{last4}")
 
 
 @dataclass(frozen=True)
@@ -62,10 +91,11 @@ class Binding:
 
     @property
     def label(self) -> str:
+        """What the screen shows of the binding (a `Message`, through `core()`)."""
         if self.card_uid:
-            return f"カード …{self.card_uid[-4:]}"
+            return Message(CARD_LABEL, last4=self.card_uid[-4:])
         if self.member_no:
-            return f"会員カード …{self.member_no[-4:]}"
+            return Message(MEMBER_CARD_LABEL, last4=self.member_no[-4:])
         return ""
 
 
@@ -82,28 +112,28 @@ def validate(form: EnrolForm, binding: Binding) -> dict[str, str]:
     errors: dict[str, str] = {}
     name = form.display_name.strip()
     if not name:
-        errors["display_name"] = "お名前を入力してください"
+        errors["display_name"] = Message(NAME_MISSING)
     elif len(name) > MAX_NAME:
-        errors["display_name"] = f"お名前は{MAX_NAME}文字以内で入力してください"
+        errors["display_name"] = Message(NAME_TOO_LONG, max=MAX_NAME)
     kana = normalize_kana(form.kana)
     if not kana:
-        errors["kana"] = "フリガナを入力してください"
+        errors["kana"] = Message(KANA_MISSING)
     elif not _KANA.fullmatch(kana):
-        errors["kana"] = "フリガナはカタカナで入力してください"
+        errors["kana"] = Message(KANA_NOT_KATAKANA)
     elif len(kana) > MAX_NAME:
-        errors["kana"] = f"フリガナは{MAX_NAME}文字以内で入力してください"
+        errors["kana"] = Message(KANA_TOO_LONG, max=MAX_NAME)
     month = unicodedata.normalize("NFKC", form.birth_month).strip().removesuffix("月")
     if month and not (month.isdecimal() and 1 <= int(month) <= 12):
-        errors["birth_month"] = "誕生月は1〜12の数字で選んでください"
+        errors["birth_month"] = Message(BAD_MONTH)
     if form.phone.strip():
         try:
             normalize_phone(form.phone)
         except ValueError as exc:
             errors["phone"] = str(exc)
     if not form.consent:
-        errors["consent"] = "個人情報の取り扱いへの同意が必要です"
+        errors["consent"] = Message(NO_CONSENT)
     if binding.card_uid is None and binding.member_no is None:
-        errors["binding"] = "カードをタッチするか、会員カードのバーコードを読み取ってください"
+        errors["binding"] = Message(NO_BINDING)
     return errors
 
 
@@ -174,7 +204,7 @@ class EnrolFlow:
             self._message(str(exc))
             return
         if self.store.find_card(uid) is not None:
-            self._message("このカードはすでに登録されています。別のカードをタッチしてください")
+            self._message(Message(CARD_TAKEN))
             return
         self._bind(Binding(card_uid=uid))
 
@@ -182,7 +212,7 @@ class EnrolFlow:
         """A scanned member barcode (a pre-printed card) or, by mistake, an app QR."""
         scan = classify_scan(text)
         if scan.kind is ScanKind.APP_TOKEN:
-            self._message(APP_ALREADY_MEMBER, "info")
+            self._message(Message(APP_ALREADY_MEMBER), "warning")
         elif scan.kind is ScanKind.MEMBER_BARCODE and scan.member_no:
             try:
                 taken = self.store.find_member_by_number(scan.member_no) is not None
@@ -190,11 +220,11 @@ class EnrolFlow:
                 self._message(str(exc))
                 return
             if taken:
-                self._message("この会員番号はすでに登録されています")
+                self._message(Message(NUMBER_TAKEN))
                 return
             self._bind(Binding(member_no=scan.member_no))
         elif scan.kind is ScanKind.RECEIPT:
-            self._message("レシートではなく、会員カードのバーコードを読み取ってください")
+            self._message(Message(RECEIPT_NOT_CARD))
         else:
             self._message(scan.message)
 
@@ -209,7 +239,7 @@ class EnrolFlow:
         """Validate and record; `enrol_errors` (by field) or `enrol_recorded` follows."""
         with self._lock:
             if self.recording:
-                self._message("記録中です。しばらくお待ちください", "info")
+                self._message(Message(RECORDING), "info")
                 return None
             binding = self.binding
             errors = validate(form, binding)
@@ -244,7 +274,7 @@ class EnrolFlow:
         if error is not None:
             if not isinstance(error, StoreError):
                 log.error("enrolment not recorded", exc_info=error)
-            self._message(str(error) if isinstance(error, StoreError) else "登録できませんでした")
+            self._message(str(error) if isinstance(error, StoreError) else Message(NOT_ENROLLED))
             return
         recorded = future.result()
         with self._lock:

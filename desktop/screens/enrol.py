@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,7 +24,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from desktop.flows.enrol import CONSENT_NOTICE, CONSENT_TEXT, EVENTS, Binding, EnrolFlow, EnrolForm
+from desktop.flows.enrol import (
+    CONSENT_CONTEXT,
+    CONSENT_NOTICE,
+    CONSENT_TEXT,
+    EVENTS,
+    Binding,
+    EnrolFlow,
+    EnrolForm,
+)
 from desktop.flows.messages import QT_TRANSLATE_NOOP
 from desktop.i18n import core
 from desktop.screens.base import EventRelay, Screen, ShellContext, label, restyle
@@ -89,8 +97,8 @@ class EnrolScreen(Screen):
         consent = QFrame()
         consent.setObjectName("demo_hint")
         c = QVBoxLayout(consent)
-        c.addWidget(label(self.tr(CONSENT_NOTICE), "hint"))
-        self.consent = QCheckBox(self.tr(CONSENT_TEXT))
+        c.addWidget(label(QCoreApplication.translate(CONSENT_CONTEXT, CONSENT_NOTICE), "hint"))
+        self.consent = QCheckBox(QCoreApplication.translate(CONSENT_CONTEXT, CONSENT_TEXT))
         self.consent.setStyleSheet("QCheckBox { font-size: 19px; min-height: 44px; }"
                                    "QCheckBox::indicator { width: 30px; height: 30px; }")
         c.addWidget(self.consent)
@@ -200,7 +208,7 @@ class EnrolScreen(Screen):
     def show_binding(self, binding: Binding) -> None:
         if binding.label:
             self.card_prompt.setText(self.tr("このカードを登録します"))
-            self.card.setText(binding.label)
+            self.card.setText(core(binding.label))
             self.errors["binding"].setVisible(False)
         else:
             self.card_prompt.setText(self.tr("新しいカードをタッチするか、会員カードのバーコードを"

@@ -144,3 +144,32 @@ def test_reset_forgets_the_card(env):
     flow.reset()
     rec.wait("enrol_reset")
     assert flow.binding == Binding()
+
+
+def test_an_app_qr_says_the_customer_is_a_member_and_where_the_qr_goes(env):
+    flow, rec, _, _ = env
+    flow.scan("TM1:" + "A" * 60)
+    [(text, level)] = [a for n, a in rec.seen if n == "enrol_message"]
+    assert level == "warning" and text.template == APP_ALREADY_MEMBER
+    assert "すでに会員" in text and "レジ画面（F1）" in text  # what it is, and what to do
+    assert flow.binding == Binding()  # an existing member's token never binds a new one
+
+
+def test_consent_and_messages_reach_the_translation_catalog():
+    import ast
+    from pathlib import Path
+
+    from desktop.flows import enrol
+
+    tree = ast.parse(Path(enrol.__file__).read_text(encoding="utf-8"))
+    marked = {node.targets[0].id: node.value.args[0].value  # type: ignore[attr-defined]
+              for node in tree.body
+              if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+              and getattr(node.value.func, "id", "") == "QT_TRANSLATE_NOOP"}
+    assert marked["CONSENT_TEXT"] == marked["CONSENT_NOTICE"] == enrol.CONSENT_CONTEXT
+    assert marked["APP_ALREADY_MEMBER"] == "core"
+    # Every problem validate() reports is a marked template, shown through core().
+    errors = enrol.validate(enrol.EnrolForm(display_name="x" * 60, kana="abc",
+                                            birth_month="13", consent=False), Binding())
+    templates = {v.template for v in errors.values() if hasattr(v, "template")}
+    assert set(errors) - {"phone"} and len(templates) == len(errors)
