@@ -58,6 +58,12 @@ from tests.support.vcard import CardEventRecorder, CardFile, VirtualCard
 BENCH = "card"
 TARGET_MS = 16.0
 TIMEOUT = 5.0
+# A p95 over 40 taps is the second-largest tap: one slow tap moves it. 200 taps put ten
+# taps above it. Each tap waits for pcscd to see the card leave (0.2–0.4 s), so a series
+# is also bounded in time; the figure's note says how many taps it holds.
+TAPS = 200
+QUICK_TAPS = 20
+SERIES_BUDGET_S = 150.0
 AID = bytes.fromhex("F0544D5255000001")
 PROFILE = CardProfile(aid=AID, file_id=b"\x01\x01", length=16)
 MEMBER_FILE = CardFile(b"0012345678".ljust(16, b"\x00"), aid=AID, file_id=b"\x01\x01")
@@ -81,9 +87,12 @@ def _tap_latencies(daemon: Pcscd, taps: int, profile: CardProfile | None) -> lis
     events = _Timed()
     reader.start(events)
     latencies: list[float] = []
+    deadline = time.monotonic() + SERIES_BUDGET_S
     try:
         events.wait_for(ReaderReady, TIMEOUT)
         for index in range(taps):
+            if time.monotonic() > deadline:
+                break
             card = VirtualCard(f"04{index:012X}", port=daemon.port, file=MEMBER_FILE)
             card.insert()
             try:
@@ -289,7 +298,10 @@ def _to_counter(register: Any, screen: Any, taps: int, tap: Callable[[], Callabl
     screen.ctx.bridge.member_shown.connect(lambda _member: watch.stop())
     latencies: list[float] = []
     answered: list[Callable[[], float]] = []
+    deadline = time.monotonic() + SERIES_BUDGET_S
     for index in range(taps + 1):
+        if time.monotonic() > deadline:
+            break
         register.flow.cancel()
         _wait_for(label.isHidden)
         answered.clear()
@@ -396,13 +408,14 @@ def _counter_figure(samples: list[float], raw: list[float], name: str, note: str
         higher_is_better=False,
         target=f"≤ {TARGET_MS:.0f} ms",
         met=value <= TARGET_MS,
-        note=f"{len(samples)} taps, median {median(samples):.2f} ms; {note}",
+        note=(f"{len(samples)} taps, median {median(samples):.2f} ms, "
+              f"max {max(samples):.2f} ms; {note}"),
     )
 
 
 def _simulated(quick: bool, why: str) -> list[Figure]:
     taps = 50 if quick else 500
-    reader = SimulatedReader()
+    reader = SimulatedReader()  # no pcscd wait per tap: hundreds cost well under a second
     got = threading.Event()
     stamp: list[float] = []
 
@@ -424,7 +437,7 @@ def _simulated(quick: bool, why: str) -> list[Figure]:
         reader.stop()
     raw = _thread_handoff(taps)
     value = percentile(latencies, 95)
-    counter_taps = 10 if quick else 60
+    counter_taps = QUICK_TAPS if quick else TAPS
     to_counter = _simulated_to_counter(counter_taps)
     return [
         _counter_figure(
@@ -473,7 +486,7 @@ def run(quick: bool) -> list[Figure]:
         daemon = acquire_pcscd()
     except (PcscdUnavailable, RuntimeError) as exc:
         return _simulated(quick, str(exc))
-    taps = 6 if quick else 40
+    taps = QUICK_TAPS if quick else TAPS
     try:
         uid_only = _tap_latencies(daemon, taps, None)
         with_profile = _tap_latencies(daemon, taps, PROFILE)
@@ -496,7 +509,8 @@ def run(quick: bool) -> list[Figure]:
             higher_is_better=False,
             target=f"≤ {TARGET_MS:.0f} ms",
             met=value <= TARGET_MS,
-            note=f"{len(samples)} taps, median {median(samples):.2f} ms{extra}",
+            note=(f"{len(samples)} taps, median {median(samples):.2f} ms, "
+                  f"max {max(samples):.2f} ms{extra}"),
         )
 
     return [
