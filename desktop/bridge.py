@@ -21,7 +21,8 @@ FORWARDED = (
     "member_shown", "counter_message", "counter_busy", "counter_reset", "sale_recorded",
     "receipt_image", "receipt_printed", "print_failed", "print_waiting", "print_retrying",
     "online_changed", "synced", "op_rejected", "cards_changed", "bootstrap_progress",
-    "push_progress", "staff_changed", "sign_in_refused",
+    "push_progress", "staff_changed", "sign_in_refused", "sync_halted", "op_parked",
+    "op_parked_overdue", "parked_changed", "parked_resolved",
 )
 
 
@@ -44,6 +45,14 @@ class QtBridge(QObject):
     push_progress = Signal(int, object)  # ops sent so far, outbox counts
     staff_changed = Signal(object)  # StaffView or None
     sign_in_refused = Signal(object)  # SignInRefusal
+    # The sync client stopped until someone acts (a refused or revoked register token,
+    # a feed that went back): its reason.
+    sync_halted = Signal(str)
+    # Returns HQ holds until their sale arrives (sync.client_checks.watch_parked):
+    op_parked = Signal(str, str)  # op id, member id
+    op_parked_overdue = Signal(str, str, object, object)  # op id, member, since, sale op id
+    parked_changed = Signal(object)  # ParkedStatus: how many, and the overdue ones
+    parked_resolved = Signal(str, str, object)  # op id, HQ's status, its reason (or None)
 
     def __init__(self, events: EventBus) -> None:
         super().__init__()

@@ -2,6 +2,12 @@
 
 Settings live in `<home>/config.toml`. The home folder comes from `TAMARU_HOME` or the
 platform's data folder, resolved when asked for, never at import time.
+
+Descriptions are Japanese, marked for translation in the "Settings" context
+(`DESCRIPTION_CONTEXT`): screens show them through `QCoreApplication.translate`. A device
+driver's own options go in the devices block below as `devices.<device>_<option>`: the
+settings screen lists every `devices.` setting it has no field of its own for under
+"詳細設定" with its description, so a new driver option needs no screen code.
 """
 
 from __future__ import annotations
@@ -13,54 +19,80 @@ from pathlib import Path
 from typing import Any
 
 
+def QT_TRANSLATE_NOOP(context: str, source: str) -> str:  # noqa: N802 - the name lupdate reads
+    """Mark a description for the translation catalog; returns it unchanged."""
+    return source
+
+
+DESCRIPTION_CONTEXT = "Settings"
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str  # "section.name"
     type: type
     default: Any
-    description: str
+    description: str  # Japanese source in DESCRIPTION_CONTEXT
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("hq.url", str, "", "HQ の URL。空なら組み込み HQ（SQLite）をこの PC で起動する"),
-    Setting("hq.token", str, "", "このレジの認証トークン（tamaru-hq provision で発行）"),
-    Setting("hq.ca_file", str, "",
-            "本部独自の CA 証明書（PEM ファイルのパス）。設定するとその CA だけを信頼する。"
-            "空なら公的な証明書で確認する"),
-    Setting("register.device_id", str, "R01", "レジ番号"),
-    Setting("register.store_id", str, "S001", "店舗コード"),
-    Setting("register.store_name", str, "たまる商店 本店", "レシートに印字する店舗名"),
-    Setting("devices.reader", str, "simulated",
-            "カードリーダー: simulated, pcsc（最初のリーダー）, pcsc:<リーダー名>"),
-    Setting("devices.printer", str, "simulated",
-            "プリンター: simulated, network:HOST[:PORT][?mode=kanji], file:/dev/usb/lp0"),
-    Setting("devices.scanner", str, "",
-            "シリアル（USB-COM）スキャナー: 空なら使わない, serial:/dev/ttyACM0?baud=9600, "
-            "simulated。キーボード入力型のスキャナーは設定なしで使える"),
-    Setting("scanner.max_gap_ms", int, 40,
-            "キーボード入力型スキャナー: 1文字ごとの間隔の上限（ミリ秒）。これより遅い入力は人の入力"),
-    Setting("scanner.min_length", int, 6, "キーボード入力型スキャナー: コードの最短の文字数"),
-    Setting("scanner.prefix", str, "", "キーボード入力型スキャナー: スキャナーに設定した先頭文字（任意）"),
-    Setting("scanner.suffix", str, "", "キーボード入力型スキャナー: スキャナーに設定した末尾文字（任意）"),
-    Setting("tokens.skew_seconds", int, 30,
-            "会員アプリの QR コードを確認するとき、HQ との時計のずれをどこまで許すか（秒）"),
-    Setting("staff.max_failures", int, 5, "暗証番号を続けて何回間違えるとロックするか"),
-    Setting("staff.lockout_minutes", int, 15, "ロックの長さ（分）。店長はいつでも解除できる"),
-    Setting("redeem.hold_ttl_seconds", int, 120,
-            "オンラインでポイントを使うとき HQ で確保しておく時間（秒、10〜900）"),
-    Setting("redeem.hold_timeout_seconds", int, 3,
-            "ポイント確保の HQ の応答を待つ時間（秒）。過ぎるとオフラインの上限で利用する"),
-    Setting("locale.timezone", str, "Asia/Tokyo", "タイムゾーン（IANA 名）"),
-    Setting("locale.language", str, "ja", "表示言語: ja または en"),
-    Setting("sync.interval_seconds", int, 15, "定期同期の間隔（秒）"),
-    Setting("backup.interval_seconds", int, 3600, "レジデータベースのバックアップ間隔（秒）"),
-    Setting("backup.keep", int, 24, "残すバックアップの数"),
-    Setting("poslink.port", int, 0,
-            "POS 連携の HTTP API のポート（127.0.0.1 のみ、例 8473）。0 なら使わない"),
-    Setting("poslink.drop_dir", str, "",
-            "POS 連携のファイル受け渡しフォルダ。空なら使わない"),
-    Setting("poslink.drop_interval_seconds", float, 1.0,
-            "受け渡しフォルダを確認する間隔（秒、0.1〜10）"),
+    Setting("hq.url", str, "", QT_TRANSLATE_NOOP(
+        "Settings", "HQ の URL。空なら組み込み HQ（SQLite）をこの PC で起動する")),
+    Setting("hq.token", str, "", QT_TRANSLATE_NOOP(
+        "Settings", "このレジの認証トークン（tamaru-hq provision で発行）")),
+    Setting("hq.ca_file", str, "", QT_TRANSLATE_NOOP(
+        "Settings", "本部独自の CA 証明書（PEM ファイルのパス）。設定するとその CA だけを信頼する。"
+        "空なら公的な証明書で確認する")),
+    Setting("register.device_id", str, "R01", QT_TRANSLATE_NOOP("Settings", "レジ番号")),
+    Setting("register.store_id", str, "S001", QT_TRANSLATE_NOOP("Settings", "店舗コード")),
+    Setting("register.store_name", str, "たまる商店 本店", QT_TRANSLATE_NOOP(
+        "Settings", "レシートに印字する店舗名")),
+    # -- devices: what the settings screen chooses, then each driver's own options --------
+    Setting("devices.reader", str, "simulated", QT_TRANSLATE_NOOP(
+        "Settings", "カードリーダー: simulated, pcsc（最初のリーダー）, pcsc:<リーダー名>")),
+    Setting("devices.printer", str, "simulated", QT_TRANSLATE_NOOP(
+        "Settings", "プリンター: simulated, network:HOST[:PORT], usb:VID:PID, serial:PORT, "
+        "file:/dev/usb/lp0。?mode=kanji（テキスト）|raster（画像）&paper=58|80&profile=機種")),
+    Setting("devices.scanner", str, "", QT_TRANSLATE_NOOP(
+        "Settings", "シリアル（USB-COM）スキャナー: 空なら使わない, serial:/dev/ttyACM0?baud=9600, "
+        "simulated。キーボード入力型のスキャナーは設定なしで使える")),
+    Setting("devices.camera", str, "", QT_TRANSLATE_NOOP(
+        "Settings", "会員 QR を読むカメラ: 空なら使わない, default（既定のカメラ）, "
+        "またはカメラの名前")),
+    # (driver options: devices.<device>_<option>, listed under 詳細設定 on the screen)
+    Setting("scanner.max_gap_ms", int, 40, QT_TRANSLATE_NOOP(
+        "Settings", "キーボード入力型スキャナー: 1文字ごとの間隔の上限（ミリ秒）。これより遅い入力は人の入力")),
+    Setting("scanner.min_length", int, 6, QT_TRANSLATE_NOOP(
+        "Settings", "キーボード入力型スキャナー: コードの最短の文字数")),
+    Setting("scanner.prefix", str, "", QT_TRANSLATE_NOOP(
+        "Settings", "キーボード入力型スキャナー: スキャナーに設定した先頭文字（任意）")),
+    Setting("scanner.suffix", str, "", QT_TRANSLATE_NOOP(
+        "Settings", "キーボード入力型スキャナー: スキャナーに設定した末尾文字（任意）")),
+    Setting("tokens.skew_seconds", int, 30, QT_TRANSLATE_NOOP(
+        "Settings", "会員アプリの QR コードを確認するとき、HQ との時計のずれをどこまで許すか（秒）")),
+    Setting("staff.max_failures", int, 5, QT_TRANSLATE_NOOP(
+        "Settings", "暗証番号を続けて何回間違えるとロックするか")),
+    Setting("staff.lockout_minutes", int, 15, QT_TRANSLATE_NOOP(
+        "Settings", "ロックの長さ（分）。店長はいつでも解除できる")),
+    Setting("redeem.hold_ttl_seconds", int, 120, QT_TRANSLATE_NOOP(
+        "Settings", "オンラインでポイントを使うとき HQ で確保しておく時間（秒、10〜900）")),
+    Setting("redeem.hold_timeout_seconds", int, 3, QT_TRANSLATE_NOOP(
+        "Settings", "ポイント確保の HQ の応答を待つ時間（秒）。過ぎるとオフラインの上限で利用する")),
+    Setting("locale.timezone", str, "Asia/Tokyo", QT_TRANSLATE_NOOP(
+        "Settings", "タイムゾーン（IANA 名）")),
+    Setting("locale.language", str, "ja", QT_TRANSLATE_NOOP(
+        "Settings", "表示言語: ja または en")),
+    Setting("sync.interval_seconds", int, 15, QT_TRANSLATE_NOOP(
+        "Settings", "定期同期の間隔（秒）")),
+    Setting("backup.interval_seconds", int, 3600, QT_TRANSLATE_NOOP(
+        "Settings", "レジデータベースのバックアップ間隔（秒）")),
+    Setting("backup.keep", int, 24, QT_TRANSLATE_NOOP("Settings", "残すバックアップの数")),
+    Setting("poslink.port", int, 0, QT_TRANSLATE_NOOP(
+        "Settings", "POS 連携の HTTP API のポート（127.0.0.1 のみ、例 8473）。0 なら使わない")),
+    Setting("poslink.drop_dir", str, "", QT_TRANSLATE_NOOP(
+        "Settings", "POS 連携のファイル受け渡しフォルダ。空なら使わない")),
+    Setting("poslink.drop_interval_seconds", float, 1.0, QT_TRANSLATE_NOOP(
+        "Settings", "受け渡しフォルダを確認する間隔（秒、0.1〜10）")),
 )
 _BY_KEY = {s.key: s for s in SETTINGS}
 

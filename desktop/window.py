@@ -4,12 +4,23 @@ The window applies the language setting, the style sheet and the wedge-scanner f
 builds the screens' services (`desktop.services`, before the register starts) and the
 screens listed in `desktop.screens.registry`, and gates them behind the sign-in screen.
 Function keys (a data table in the registry) switch screens; a manager-only screen asks
-a cashier for a manager's code and PIN first; F12 signs out. Scans and card taps go to
-the shown screen first and otherwise identify a member at the counter.
+a cashier for a manager's code and PIN first; F12 signs out. Scans (the wedge, a serial
+scanner, the camera when `devices.camera` names one) and card taps go to the shown
+screen first and otherwise identify a member at the counter.
+
+The status bar's figures (ops waiting, the last sync) are read from SQLite on a thread of
+the window's own and come back by signal: the GUI thread opens no database connection.
+What needs someone to act is said in the banner: HQ unreachable, a printer problem, an op
+HQ refused, syncing stopped (a refused or revoked register token), and a return HQ has
+held too long because its sale never arrived.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QTimer, Signal
@@ -37,15 +48,39 @@ from desktop.services import build_services
 from resources import RESOURCES
 from sync.staff import StaffView
 
+log = logging.getLogger(__name__)
+
 STYLE = RESOURCES / "styles" / "tamaru.qss"
 REFRESH_MS = 5000
 SYNC_POLL_MS = 250  # how often "sync now" looks whether its round has ended
 SYNC_WAIT_MS = 30_000  # after this the button is given back whatever happened
 
 
+@dataclass(frozen=True)
+class StatusSnapshot:
+    """What the status bar shows from the register's database, read off the GUI thread."""
+
+    waiting: int  # ops not yet answered by HQ
+    last_pull: datetime | None
+    pull_cursor: int  # 0: nothing has come from HQ yet
+
+
+def parked_receipts(ops: object) -> list[str]:
+    """Receipt numbers of parked ops (`sync.store.ParkedOp`), for the banner."""
+    numbers = []
+    for op in ops if isinstance(ops, tuple | list) else ():
+        try:
+            numbers.append(str(json.loads(op.body)["payload"]["receipt_no"]))
+        except (AttributeError, KeyError, TypeError, ValueError):
+            continue
+    return numbers
+
+
 class MainWindow(QMainWindow):
     # A serial scanner's code, from the scanner's thread: queued to the GUI thread.
     serial_scanned = Signal(str)
+    # The status bar's figures, from the status thread: queued to the GUI thread.
+    status_read = Signal(object)
 
     def __init__(self, register: Register, bridge: QtBridge) -> None:
         super().__init__()
@@ -121,6 +156,15 @@ class MainWindow(QMainWindow):
         bridge.print_waiting.connect(self.print_waiting)
         bridge.receipt_printed.connect(lambda *_: self.banner.dismiss("print"))
         bridge.op_rejected.connect(self.op_rejected)
+        bridge.sync_halted.connect(self.sync_halted)
+        bridge.parked_changed.connect(self.parked_changed)
+        self._halted = False
+        self._synced_once = False
+        self.status_read.connect(self._status_arrived)
+        self._status_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tamaru-status")
+        self._status_busy = False  # a read is on its way: a second one would only repeat it
+        self._status_again = False
+        self.camera = self._start_camera()
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh)
         self._timer.start(REFRESH_MS)
@@ -129,10 +173,44 @@ class MainWindow(QMainWindow):
         self._sync_poll.timeout.connect(self._sync_round_ended)
         self._sync_mark: tuple[int, float | None] = (0, None)
         self._sync_waited = 0
-        if register.store.pull_cursor() == 0:
-            self.status.show_first_sync()  # nothing from HQ yet: the first pull is coming
         self.refresh()
         self.staff_changed(register.session.current)
+
+    def _start_camera(self) -> object | None:
+        """The camera scanner `devices.camera` asks for, routed like any scanner; None when
+        it is off. A camera that cannot start says so in the banner and never stops the
+        counter."""
+        setting = str(self.register.settings.get("devices.camera")).strip()
+        if not setting:
+            return None
+        try:
+            from desktop.camera_scan import PROBLEMS, camera_from_setting
+        except ImportError:  # the optional extra is not installed
+            self.show_error(self.tr("カメラ読み取りを使えません"),
+                            self.tr("このパソコンにはカメラ読み取りの機能が入っていません。"
+                                    "設定（F9）でカメラを「使わない」にしてください"))
+            return None
+        try:
+            camera = camera_from_setting(setting, parent=self)
+        except ValueError as exc:
+            self.show_error(self.tr("カメラを開けません: {reason}").format(reason=i18n.core(exc)),
+                            self.tr("設定（F9）でカメラを選び直してください"))
+            return None
+        if camera is None:
+            return None
+        camera.scanned.connect(self.route_scan)
+
+        def status(state: object, text: str) -> None:
+            if state in PROBLEMS:
+                self.banner.show_problem("camera", text, self.tr(
+                    "カードや会員バーコードはそのまま読み取れます。"
+                    "カメラの接続を確認するか、設定（F9）でカメラを選び直してください"),
+                    level="warning")
+            else:
+                self.banner.dismiss("camera")
+
+        camera.status_changed.connect(status)
+        return camera
 
     # -- screens -----------------------------------------------------------------------------
 
@@ -225,17 +303,50 @@ class MainWindow(QMainWindow):
     # -- status and problems -------------------------------------------------------------------
 
     def refresh(self) -> None:
+        """Read the status bar's figures again, off the GUI thread (`_status_arrived`)."""
         if not self.isVisible():
             return  # closed: the register may be stopped already
-        counts = self.register.store.outbox_counts()
-        self.status.set_queue(counts.get("queued", 0) + counts.get("sent", 0))
-        last = self.register.sync.last_sync_at
-        when = (datetime.fromtimestamp(last, UTC) if last is not None
-                else self.register.store.sync_times()[1])
-        self.status.set_last_sync(when, self.tz)
+        if self._status_busy:
+            self._status_again = True
+            return
+        self._status_busy = True
+        try:
+            self._status_pool.submit(self._read_status)
+        except RuntimeError:  # the pool was shut down: the window is closing
+            self._status_busy = False
+
+    def _read_status(self) -> None:
+        """The status thread: the register's reader connections, never the GUI thread."""
+        store = self.register.store
+        try:
+            counts = store.outbox_counts()
+            snapshot = StatusSnapshot(counts.get("queued", 0) + counts.get("sent", 0),
+                                      store.sync_times()[1], store.pull_cursor())
+        except Exception:
+            log.exception("status not read")
+            snapshot = None
+        self.status_read.emit(snapshot)
+
+    def _status_arrived(self, snapshot: StatusSnapshot | None) -> None:
+        self._status_busy = False
+        if snapshot is not None:
+            self.status.set_queue(snapshot.waiting)
+            last = self.register.sync.last_sync_at
+            when = datetime.fromtimestamp(last, UTC) if last is not None else snapshot.last_pull
+            self.status.set_last_sync(when, self.tz)
+            if snapshot.pull_cursor == 0 and not self._synced_once:
+                self.status.show_first_sync()  # nothing from HQ yet: the first pull is coming
+        if self._status_again:
+            self._status_again = False
+            self.refresh()
 
     def synced(self) -> None:
+        self._synced_once = True
         self.status.hide_progress()
+        if self._halted:
+            self._halted = False
+            self.banner.dismiss("halted")
+            self.status.set_online(True, "")
         self.refresh()
 
     def sync_now(self) -> None:
@@ -266,11 +377,13 @@ class MainWindow(QMainWindow):
         self.status.show_drain(sent, waiting)
 
     def online_changed(self, online: bool, reason: str) -> None:
-        self.status.set_online(online, i18n.core(reason))
+        self.status.set_online(online, i18n.core(reason), halted=self._halted and not online)
         self.refresh()
         if online:
             self.banner.dismiss("offline")
             return
+        if self._halted or self.register.sync.halted:
+            return  # the banner says syncing stopped, which says more than "offline"
         self.status.hide_progress()
         self.banner.show_problem(
             "offline", self.tr("HQ に接続できません（{reason}）").format(reason=i18n.core(reason)),
@@ -298,6 +411,44 @@ class MainWindow(QMainWindow):
                 reason=i18n.core(reason or "")),
             self.tr("この取引はポイントに反映されていません。店長に連絡してください"))
 
+    def sync_halted(self, reason: str) -> None:
+        """Syncing stopped until someone acts: a register token HQ refuses (revoked, or
+        this register re-registered elsewhere), or HQ and this register disagreeing."""
+        self._halted = True
+        self.status.set_online(False, i18n.core(reason), halted=True)
+        self.status.hide_progress()
+        self.banner.show_problem(
+            "halted", self.tr("HQ との同期を止めています: {reason}").format(
+                reason=i18n.core(reason)),
+            self.tr("販売は続けられ、取引はこのレジに残ります。レジの登録が取り消された場合は、"
+                    "店長が設定（F9）の「初期設定（プロビジョニング）」で本部から受け取った"
+                    "コードを入力し直してください"),
+            action=(self.tr("もう一度試す"), self.sync_now))
+
+    def parked_changed(self, status: object) -> None:
+        """Returns HQ holds until their sale arrives; one held too long needs someone."""
+        count = int(getattr(status, "count", 0))
+        overdue = tuple(getattr(status, "overdue", ()))
+        self.status.set_parked(count)
+        if not overdue:
+            self.banner.dismiss("parked")
+            return
+        numbers = parked_receipts(overdue)
+        since = min(op.parked_since for op in overdue)
+        hours = max(1, int((datetime.now(UTC) - since).total_seconds() // 3600))
+        if numbers:
+            title = self.tr("返品 {n} 件が {hours} 時間以上 HQ で保留のままです（{numbers}）").format(
+                n=len(overdue), hours=hours,
+                numbers=self.tr("、", "between receipt numbers").join(numbers[:3]))
+        else:
+            title = self.tr("返品 {n} 件が {hours} 時間以上 HQ で保留のままです").format(
+                n=len(overdue), hours=hours)
+        self.banner.show_problem(
+            "parked", title,
+            self.tr("元のお買上げがまだ HQ に届いていないため、ポイントが戻せません。お買上げをした"
+                    "レジが HQ に接続しているか確かめ、そのレジで「今すぐ同期」を押してください。"
+                    "解決しないときは本部に連絡してください"), level="warning")
+
     def show_error(self, text: str, advice: str) -> None:
         self.banner.show_problem("screen", text, advice)
 
@@ -305,6 +456,11 @@ class MainWindow(QMainWindow):
         # The register is stopped after the window closes: nothing here may touch it again.
         self._timer.stop()
         self._sync_poll.stop()
+        self._status_pool.shutdown(wait=True, cancel_futures=True)
+        camera = self.camera
+        stop = getattr(camera, "stop", None)
+        if callable(stop):
+            stop()
         self.register.scan_route = None
         self.services.close()
         app = QApplication.instance()

@@ -1,6 +1,7 @@
 """What is always on screen: the status bar, the error banner, the function-key bar.
 
-The status bar says whether HQ is reachable, how many ops wait to be sent, when the last
+The status bar says whether HQ is reachable (or that syncing stopped until someone
+acts), how many ops wait to be sent and how many returns HQ holds back, when the last
 sync was (with the date when it was not today), who is signed in, and offers "今すぐ同期"
 (which shows it is working until its round ends) and sign-out; its progress bar shows
 the first sync and long drains. The banner says what went wrong in plain words and what
@@ -34,6 +35,12 @@ class StatusBar(QFrame):
         row.addWidget(self.progress)
         self.queue = label("", wrap=False)
         row.addWidget(self.queue)
+        # Returns HQ holds until their sale arrives: shown only while there are some.
+        self.parked = label("", "pill_parked", wrap=False)
+        self.parked.setToolTip(self.tr("返品の元のお買上げが HQ に届くまで、HQ がその返品を"
+                                       "保留しています。届けば自動で確定します"))
+        self.parked.setVisible(False)
+        row.addWidget(self.parked)
         self.last_sync = label("", wrap=False)
         row.addWidget(self.last_sync)
         self.online = label("", "pill_unknown", wrap=False)
@@ -53,14 +60,22 @@ class StatusBar(QFrame):
         self.set_online(None, "")
         self.set_staff(None)
 
-    def set_online(self, online: bool | None, reason: str) -> None:
-        if online is None:
+    def set_online(self, online: bool | None, reason: str, *, halted: bool = False) -> None:
+        """Reachable, not, unknown yet; `halted`: syncing stopped until someone acts."""
+        if halted:
+            self.online.setText(self.tr("同期停止"))
+            restyle(self.online, "pill_offline")
+        elif online is None:
             self.online.setText(self.tr("接続確認中"))
             restyle(self.online, "pill_unknown")
         else:
             self.online.setText(self.tr("オンライン") if online else self.tr("オフライン"))
             restyle(self.online, "pill_online" if online else "pill_offline")
         self.online.setToolTip(reason)
+
+    def set_parked(self, count: int) -> None:
+        self.parked.setText(self.tr("HQ 保留 {n} 件").format(n=f"{count:,}"))
+        self.parked.setVisible(count > 0)
 
     def set_queue(self, waiting: int) -> None:
         self.queue.setText(self.tr("未送信 {n} 件").format(n=f"{waiting:,}"))

@@ -181,8 +181,14 @@ def test_manager_screens_ask_a_cashier_for_a_manager(qtbot, open_window):
     QTest.keyClick(win, Qt.Key.Key_F4)
     lookup = win.screens["lookup"]
     assert win.current() is lookup
-    assert lookup.adjust_button.isEnabled()  # corrections in the approving manager's name
-    assert lookup.flow.staff.staff_id == "1001"
+    assert lookup.flow.staff.staff_id == "1001"  # corrections in the approving manager's name
+    assert not lookup.adjust_button.isEnabled()  # … once a member is shown
+    from sync.store import list_cards
+
+    uid = next(u for u, name, _ in list_cards(win.register.store) if name == "山田 花子")
+    win.services.cards.tap(uid)  # a tap on the look-up screen finds the card's member
+    qtbot.waitUntil(lambda: lookup.name.text() == "山田 花子 様", timeout=5000)
+    assert lookup.adjust_button.isEnabled() and lookup.block_button.isEnabled()
     qtbot.waitUntil(win.isActiveWindow, timeout=5000)
     QTest.keyClick(win, Qt.Key.Key_F1)
     assert lookup.flow.staff.staff_id == "2001"  # the approval ended with the visit
@@ -241,6 +247,69 @@ def test_problems_are_said_with_what_to_do(qtbot, open_window):
     assert win.status.progress.value() == 500
     bus.emit("synced", None, 0)
     qtbot.waitUntil(lambda: not win.status.progress.isVisible(), timeout=5000)
+
+
+@pytest.mark.ui
+def test_parked_returns_and_a_halted_sync_are_said_with_what_to_do(qtbot, open_window):
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from sync.client_checks import ParkedStatus
+    from sync.store import ParkedOp
+
+    win = open_window()
+    signed_in(qtbot, win)
+    bus = win.register.events
+    assert not win.status.parked.isVisible()
+    bus.emit("parked_changed", ParkedStatus(2, ()))
+    qtbot.waitUntil(lambda: win.status.parked.isVisible(), timeout=5000)
+    assert win.status.parked.text() == "HQ 保留 2 件"
+    assert not win.banner.isVisible()  # parked for a while is normal: no alarm yet
+    body = json.dumps({"payload": {"receipt_no": "R01-000042"}})
+    old = ParkedOp("op1", 42, "return", "M1", body, datetime.now(UTC) - timedelta(hours=5),
+                   "sale1")
+    bus.emit("parked_changed", ParkedStatus(2, (old,)))
+    qtbot.waitUntil(lambda: win.banner.isVisible(), timeout=5000)
+    assert win.banner.title.text() == \
+        "返品 1 件が 5 時間以上 HQ で保留のままです（R01-000042）"
+    assert "今すぐ同期" in win.banner.advice.text() and "本部に連絡" in win.banner.advice.text()
+    bus.emit("parked_changed", ParkedStatus(0, ()))
+    qtbot.waitUntil(lambda: not win.banner.isVisible(), timeout=5000)
+    assert not win.status.parked.isVisible()
+
+    reason = "HQ がこのレジを受け付けません（401: unknown token）。レジの登録（トークン）を確認してください"
+    bus.emit("sync_halted", reason)
+    bus.emit("online_changed", False, reason)
+    qtbot.waitUntil(lambda: win.banner.isVisible(), timeout=5000)
+    assert win.banner.kind == "halted"
+    assert win.banner.title.text().startswith("HQ との同期を止めています: HQ がこのレジを受け付けません")
+    assert "初期設定（プロビジョニング）" in win.banner.advice.text()
+    assert win.banner.action.text() == "もう一度試す"
+    assert win.status.online.text() == "同期停止"
+    bus.emit("synced", None, 0)  # new credentials, or HQ took the register back
+    qtbot.waitUntil(lambda: not win.banner.isVisible(), timeout=5000)
+    assert win.status.online.text() == "オンライン"
+
+
+@pytest.mark.ui
+def test_the_status_bar_is_read_off_the_gui_thread(qtbot, open_window, monkeypatch):
+    import threading
+
+    win = open_window()
+    signed_in(qtbot, win)
+    store = win.register.store
+    threads: list[str] = []
+    real = store.outbox_counts
+
+    def counting():
+        threads.append(threading.current_thread().name)
+        return {"queued": 7}
+
+    monkeypatch.setattr(store, "outbox_counts", counting)
+    win.refresh()
+    qtbot.waitUntil(lambda: win.status.queue.text() == "未送信 7 件", timeout=5000)
+    assert threads and all(name.startswith("tamaru-status") for name in threads)
+    monkeypatch.setattr(store, "outbox_counts", real)
 
 
 @pytest.mark.ui
