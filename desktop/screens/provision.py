@@ -3,7 +3,8 @@
 A standalone widget (`ProvisionPanel`) and a dialog around it (`ProvisionDialog`). The
 work is `desktop.provisioning.provision`, run on a background thread because an
 unreachable HQ takes the whole timeout to say so; the answer comes back through a Qt
-signal, so only the GUI thread touches the widgets.
+signal, so only the GUI thread touches the widgets. Texts are translated like every
+screen's (`self.tr`); provisioning's own sentences go through `desktop.i18n.core`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.i18n import core
 from desktop.provisioning import Activation, ProvisioningError, provision
 
 
@@ -47,30 +49,30 @@ class ProvisionPanel(QWidget):
         self._relay.done.connect(self._on_done)
         self._relay.failed.connect(self._on_failed)
 
-        title = QLabel("レジの初期設定")
-        title.setObjectName("title")
-        intro = QLabel("本部から受け取った HQ のアドレスとプロビジョニングコードを入力してください。"
-                       "コードは一度だけ使えます。")
+        title = QLabel(self.tr("レジの初期設定"))
+        title.setObjectName("heading")
+        intro = QLabel(self.tr("本部から受け取った HQ のアドレスとプロビジョニングコードを"
+                               "入力してください。コードは一度だけ使えます。"))
         intro.setWordWrap(True)
         self.url = QLineEdit(hq_url)
         self.url.setPlaceholderText("https://hq.example.co.jp")
         self.device = QLineEdit(device_id)
         self.device.setPlaceholderText("R01")
         self.store = QLineEdit(store_id)
-        self.store.setPlaceholderText("S001（空欄なら本部の登録に従う）")
+        self.store.setPlaceholderText(self.tr("S001（空欄なら本部の登録に従う）"))
         self.code = QLineEdit()
         self.code.setPlaceholderText("XXXX-XXXX-XXXX")
-        self.submit = QPushButton("登録する")
-        self.submit.setObjectName("confirm")
+        self.submit = QPushButton(self.tr("登録する"))
+        self.submit.setObjectName("primary")
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         form = QFormLayout()
-        form.addRow("HQ のアドレス", self.url)
-        form.addRow("レジ番号", self.device)
-        form.addRow("店舗コード", self.store)
-        form.addRow("プロビジョニングコード", self.code)
+        form.addRow(self.tr("HQ のアドレス"), self.url)
+        form.addRow(self.tr("レジ番号"), self.device)
+        form.addRow(self.tr("店舗コード"), self.store)
+        form.addRow(self.tr("プロビジョニングコード"), self.code)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(intro)
@@ -92,7 +94,7 @@ class ProvisionPanel(QWidget):
             return
         fields = (self.url.text(), self.device.text(), self.code.text(), self.store.text())
         self._set_busy(True)
-        self._show("HQ に接続しています…", "info")
+        self._show(self.tr("HQ に接続しています…"), "info")
         self._thread = threading.Thread(target=self._work, args=fields,
                                         name="tamaru-provision", daemon=True)
         self._thread.start()
@@ -101,17 +103,18 @@ class ProvisionPanel(QWidget):
         try:
             activation = provision(self.home, url, device, code, store_id=store or None)
         except ProvisioningError as exc:
-            self._relay.failed.emit(str(exc), exc.reason)
+            self._relay.failed.emit(core(exc), exc.reason)
         except Exception as exc:  # the installer must see something, never a frozen form
-            self._relay.failed.emit(f"登録できませんでした: {exc}", "answer")
+            self._relay.failed.emit(self.tr("登録できませんでした: {error}").format(error=exc),
+                                    "answer")
         else:
             self._relay.done.emit(activation)
 
     def _on_done(self, activation: Activation) -> None:
         self._set_busy(False)
         self.code.clear()
-        self._show(f"登録しました: レジ {activation.device_id}（店舗 {activation.store_id}）",
-                   "info")
+        self._show(self.tr("登録しました: レジ {device}（店舗 {store}）").format(
+            device=activation.device_id, store=activation.store_id), "info")
         self.provisioned.emit(activation)
 
     def _on_failed(self, message: str, reason: str) -> None:
@@ -140,7 +143,7 @@ class ProvisionDialog(QDialog):
     def __init__(self, home: Path, *, hq_url: str = "", device_id: str = "",
                  store_id: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Tamaru — 初期設定")
+        self.setWindowTitle(self.tr("Tamaru — 初期設定"))
         self.activation: Activation | None = None
         self.panel = ProvisionPanel(home, hq_url=hq_url, device_id=device_id,
                                     store_id=store_id, parent=self)
