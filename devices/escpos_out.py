@@ -15,6 +15,7 @@ import os
 import tempfile
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 from devices.receipt import Receipt, ReceiptLine
 from devices.receipt_raster import WIDTH_80MM, layout_rows, render_raster
@@ -66,17 +67,28 @@ def profile_width_px(profile: str) -> int | None:
 
     Raises ValueError for a profile name python-escpos does not have.
     """
+    pixels = _profile_data(profile).get("media", {}).get("width", {}).get("pixels")
+    return pixels if isinstance(pixels, int) else None
+
+
+def profile_columns(profile: str) -> int | None:
+    """Font A columns of a python-escpos printer profile, None when it is unknown."""
+    columns = _profile_data(profile).get("fonts", {}).get("0", {}).get("columns")
+    return columns if isinstance(columns, int) else None
+
+
+def _profile_data(profile: str) -> dict[str, Any]:
+    """A python-escpos printer profile's capabilities; ValueError for an unknown name."""
     prepare_escpos_import()
     from escpos.capabilities import CAPABILITIES
 
     try:
-        data = CAPABILITIES["profiles"][profile]
+        data: dict[str, Any] = CAPABILITIES["profiles"][profile]
     except KeyError:
         raise ValueError(
             f"unknown printer profile {profile!r} (python-escpos names such as TM-T88V, TM-T20II)"
         ) from None
-    pixels = data.get("media", {}).get("width", {}).get("pixels")
-    return pixels if isinstance(pixels, int) else None
+    return data
 
 
 # python-escpos's image(): rows per GS v 0 block (taller images go as several blocks).
@@ -189,8 +201,11 @@ class _KanjiWriter:
             self.out += to_cp932(row.left) + b" " * max(pad, 0) + to_cp932(row.right) + LF
 
 
-def escpos_kanji(receipt: Receipt, columns: int = COLUMNS_80MM) -> bytes:
-    """The receipt as text in Japanese kanji mode (Shift_JIS), with a native QR code."""
+def escpos_kanji(
+    receipt: Receipt, columns: int = COLUMNS_80MM, profile: str = DEFAULT_PROFILE
+) -> bytes:
+    """The receipt as text in Japanese kanji mode (Shift_JIS), with a native QR code; the
+    cut is the one the printer profile says the model has."""
     if columns < 16:
         raise ValueError(f"columns={columns} is too narrow for a receipt (58 mm paper is 32)")
     writer = _KanjiWriter(columns)
@@ -215,5 +230,17 @@ def escpos_kanji(receipt: Receipt, columns: int = COLUMNS_80MM) -> bytes:
     writer.set_align(0)
     out += FS + b"."
     out += ESC + b"d" + bytes((_CUT_FEED,))
-    out += GS + b"V" + bytes((66, 0))  # feed to the cutter, then partial cut
+    out += _cut(profile)
     return bytes(out)
+
+
+@functools.lru_cache(maxsize=64)
+def _cut(profile: str) -> bytes:
+    """Feed to the cutter and cut: partial where the model can (the receipt stays hanging
+    until torn off), full where it can only do that, nothing for a model without a cutter."""
+    features = _profile_data(profile).get("features", {})
+    if features.get("paperPartCut", True):
+        return GS + b"V" + bytes((66, 0))
+    if features.get("paperFullCut", False):
+        return GS + b"V" + bytes((65, 0))
+    return b""

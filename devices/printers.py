@@ -31,6 +31,7 @@ from devices.escpos_out import (
     DEFAULT_PROFILE,
     escpos_kanji,
     escpos_raster,
+    profile_columns,
     profile_width_px,
 )
 from devices.fonts import FontNotFoundError
@@ -163,13 +164,19 @@ class EscposFormat:
             else:
                 width_px = profile_width_px(profile) or WIDTH_80MM
         if columns is None:
-            # Font A: 12 dots per half-width column.
-            columns = PAPER_COLUMNS[paper_mm] if paper_mm is not None else width_px // 12
+            if paper_mm is not None:
+                columns = PAPER_COLUMNS[paper_mm]
+            else:
+                # The profile's font A columns where its width is the one printed on;
+                # otherwise 12 dots per half-width column.
+                known = profile_columns(profile)
+                full_width = profile_width_px(profile) in (None, width_px)
+                columns = known if known is not None and full_width else width_px // 12
         return cls(mode, width_px, profile, max(columns, 16))
 
     def encode(self, receipt: Receipt) -> bytes:
         if self.mode == "kanji":
-            return escpos_kanji(receipt, self.columns)
+            return escpos_kanji(receipt, self.columns, self.profile)
         try:
             return escpos_raster(receipt, self.width_px, self.profile)
         except FontNotFoundError as exc:
