@@ -1,6 +1,10 @@
 """Sample receipts of every layout, from realistic facts: for previews and the docs.
 
-    python -m desktop.receipts.samples docs/screenshots      # receipt-<layout>.png, 512 px
+    python -m desktop.receipts.samples docs/screenshots
+        # receipt-<layout>.png (80 mm, 512 dots) and receipt-<layout>-58mm.png (384 dots)
+
+tests/desktop/test_receipts_previews.py fails when the committed previews are not what
+this module draws now: run the command above and look at the result.
 
 The sale is quoted by the real rules of resources/programs/drugstore.toml (a Sunday, so
 the weekend cosmetics campaign grants limited-time points), for a member whose name,
@@ -129,17 +133,27 @@ def sample_receipts() -> dict[str, Receipt]:
             "reprint": reprint}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Write a preview PNG of every receipt layout.")
-    parser.add_argument("out", type=Path, help="folder for receipt-<layout>.png")
-    parser.add_argument("--width", type=int, default=512, help="paper width in dots")
-    args = parser.parse_args(argv)
+PREVIEW_WIDTHS = {"": 512, "-58mm": 384}  # file name suffix → paper width in dots
+
+
+def previews() -> dict[str, bytes]:
+    """Every preview file, by name: each layout on 80 mm and on 58 mm paper."""
     from devices.receipt_raster import render_png
 
+    return {f"receipt-{name}{suffix}.png": render_png(receipt, width)
+            for name, receipt in sample_receipts().items()
+            for suffix, width in PREVIEW_WIDTHS.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Write a preview PNG of every receipt layout, on 80 mm and 58 mm paper.")
+    parser.add_argument("out", type=Path, help="folder for receipt-<layout>[-58mm].png")
+    args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    for name, receipt in sample_receipts().items():
-        path = args.out / f"receipt-{name}.png"
-        path.write_bytes(render_png(receipt, args.width))
+    for name, png in previews().items():
+        path = args.out / name
+        path.write_bytes(png)
         print(path)
     return 0
 

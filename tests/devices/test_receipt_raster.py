@@ -39,9 +39,18 @@ def test_png_has_the_paper_width_and_a_readable_qr(width: int) -> None:
     assert left >= 4 and right <= width - 5  # margins on both sides
 
 
-def test_sample_png_for_eyes() -> None:
-    """Keeps a copy where a person can look at it; the content checks are elsewhere."""
-    Path("/tmp/receipt_sample.png").write_bytes(render_png(sample_receipt()))
+def test_sample_png_for_eyes(tmp_path: Path) -> None:
+    """The PNG a person looks at (a preview, the simulated printer's paper) is the image
+    the printer gets, dot for dot, at the printer's resolution."""
+    path = tmp_path / "receipt_sample.png"
+    path.write_bytes(render_png(sample_receipt()))
+    seen = Image.open(path)
+    printed = render_image(sample_receipt())
+    assert seen.mode == "1" and seen.size == printed.size
+    assert seen.tobytes() == printed.tobytes()
+    # PNG stores dots per metre: 180 dpi comes back as 180.0098.
+    assert seen.info["dpi"] == pytest.approx((receipt_raster.DPI, receipt_raster.DPI), abs=0.05)
+    assert read_qr_codes(seen) == [QR_PAYLOAD]
 
 
 def test_rendering_is_deterministic() -> None:
