@@ -36,3 +36,13 @@ def make_register(hq, tmp_path):
     yield make
     for reg in made:
         reg.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The chaos runs' reconciliations, shown in CI's output without `-s`."""
+    from tests.reliability.harness import CHAOS_SUMMARIES
+
+    if CHAOS_SUMMARIES:
+        terminalreporter.section("sync reconciliation")
+        for line in CHAOS_SUMMARIES:
+            terminalreporter.write_line(line)

@@ -29,6 +29,8 @@ from tests.support.seed import NOW, TOKYO
 
 ROOT = Path(__file__).resolve().parents[2]
 MEMBERS = ["M0000001", "M0000002", "M0000003", "M0000004", "M0000005"]
+# Each chaos seed's reconciliation, printed at the end of the run (conftest).
+CHAOS_SUMMARIES: list[str] = []
 _names = itertools.count(1)
 
 

@@ -142,9 +142,13 @@ class FaultyTransport(httpx.BaseTransport):
         try:
             response = self.inner.handle_request(request)
             response.read()  # in flight until the whole answer is here
-            return response
+        except httpx.TransportError:
+            self.counts["crash_cut_request"] += 1  # the crash landed inside the request
+            raise
         finally:
             timer.join()
+        self.counts["crash_after_answer"] += 1
+        return response
 
     def _quietly(self, request: httpx.Request) -> None:
         """Send a copy whose answer nobody reads; HQ being down then is part of the fault."""
