@@ -73,7 +73,7 @@ SHORTFALL = QT_TRANSLATE_NOOP(
 NOT_IN_RECORDS = QT_TRANSLATE_NOOP(
     "core", "取引 {receipt_no} はこのレジの記録にありません。番号を確かめてください")
 OTHER_REGISTER_NEEDS_HQ = QT_TRANSLATE_NOOP(
-    "core", "取引 {receipt_no} は別のレジ（{device}）の取引です。別のレジの取引の返品には"
+    "core", "取引 {receipt_no} は別のレジの取引です（レジ {device}）。別のレジの取引の返品には"
     "本部への接続が必要です。接続が戻ってからもう一度呼び出すか、販売したレジで返品してください")
 ASKING_HQ = QT_TRANSLATE_NOOP("core", "取引 {receipt_no} を本部に問い合わせています…")
 HQ_CANNOT = QT_TRANSLATE_NOOP("core", "本部で取引 {receipt_no} を確認できませんでした: {reason}")

@@ -3,14 +3,18 @@ the points, get a manager's PIN when the store's policy asks for it, confirm.
 
 Over `desktop.flows.returns.ReturnFlow` (from the shell's services): it calls the flow's
 operations and shows the flow's events, which a relay brings to the GUI thread. A receipt
-QR scanned while it is shown looks its sale up. Any cashier may open it; a return over
-the policy's amount or age waits for a manager's code and PIN on this screen (a signed-in
-manager approves their own).
+QR scanned while it is shown looks its sale up (another register's sale is asked of HQ).
+Any cashier may open it; a return over the policy's amount or age waits for a manager's
+code and PIN on this screen (a signed-in manager approves their own).
+
+A return handed over by the POS link comes to this screen by itself (when someone is
+signed in) under a banner naming the POS's return: its sale and amount are the POS's and
+cannot be changed here; 「POS の返品を取消」 tells the POS it was cancelled at the counter.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
@@ -33,6 +37,9 @@ from desktop.screens.base import EventRelay, Screen, ShellContext, label, restyl
 from sync.ops import RecordedOp, SaleRecord
 from sync.staff import StaffView
 
+if TYPE_CHECKING:
+    from desktop.poslink import PosReturn
+
 
 class ReturnsScreen(Screen):
     screen_id = "returns"
@@ -47,10 +54,33 @@ class ReturnsScreen(Screen):
         self._relay.fired.connect(self._on_event)
         ctx.bridge.staff_changed.connect(self._staff_changed)
 
-        body = QHBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.addWidget(self._pos_banner())
+        body = QHBoxLayout()
         body.addWidget(self._find_panel(), 1)
         body.addWidget(self._preview_panel(), 1)
+        outer.addLayout(body, 1)
         self.reset()
+        # A POS return left waiting by the last run is already the flow's.
+        if self.flow.pos_return is not None:
+            self.show_pos_return(self.flow.pos_return)
+            if self.flow.sale is not None:
+                self.show_sale(self.flow.sale)
+            if self.flow.preview is not None:
+                self.show_preview(self.flow.preview)
+
+    def _pos_banner(self) -> QFrame:
+        self.pos_banner = QFrame()
+        self.pos_banner.setObjectName("banner_warning")
+        v = QVBoxLayout(self.pos_banner)
+        v.setContentsMargins(14, 8, 14, 8)
+        self.pos_headline = label("", "pos_headline", wrap=False)
+        self.pos_headline.setStyleSheet("font-size: 26px; font-weight: bold; color: #7a3b00;")
+        self.pos_detail = label("", "banner_advice")
+        v.addWidget(self.pos_headline)
+        v.addWidget(self.pos_detail)
+        self.pos_banner.setVisible(False)
+        return self.pos_banner
 
     # -- layout -----------------------------------------------------------------------
 
@@ -179,7 +209,9 @@ class ReturnsScreen(Screen):
 
     def _staff_changed(self, staff: StaffView | None) -> None:
         if staff is None:
-            self.flow.cancel()  # a half-made return is not left for the next person
+            # A half-made return is not left for the next person; a POS return is (the
+            # POS still waits for it), without the approval it had.
+            self.flow.staff_left()
 
     def can_leave(self) -> bool:
         """Not while a return is being written."""
@@ -216,7 +248,16 @@ class ReturnsScreen(Screen):
     # -- reactions --------------------------------------------------------------------
 
     def _on_event(self, name: str, args: tuple[Any, ...]) -> None:
-        if name == "return_sale_shown":
+        if name == "return_pos_shown":
+            self.show_pos_return(args[0])
+            register = self.ctx.register
+            if register is not None and register.session.current is not None:
+                # The POS's return is the cashier's next task: bring it forward (the shell
+                # refuses while another screen is recording, and says so).
+                self.ctx.show_screen(self.screen_id)
+        elif name == "return_pos_cleared":
+            self.clear_pos_return()
+        elif name == "return_sale_shown":
             self.show_sale(args[0])
         elif name == "return_preview":
             self.show_preview(args[0])
@@ -225,13 +266,38 @@ class ReturnsScreen(Screen):
         elif name == "return_message":
             self.show_message(core(args[0]), args[1])
             self.approve_button.setEnabled(True)
-            self.confirm_button.setEnabled(self.flow.preview is not None)
+            preview = self.flow.preview
+            self.confirm_button.setEnabled(preview is not None and not preview.needs_approval)
         elif name == "return_reset":
             self.reset()
 
     def show_message(self, text: str, level: str = "info") -> None:
         restyle(self.message, f"message_{level if level in ('error', 'warning') else 'info'}")
         self.message.setText(text)
+
+    def show_pos_return(self, ret: PosReturn) -> None:
+        self.pos_banner.setVisible(True)
+        self.pos_headline.setText(self.tr("POS から返品 {amount}").format(
+            amount=yen(ret.amount_yen)))
+        self.pos_detail.setText(self.tr(
+            "POS の返品 {return_id}（POS の取引 {sale_id}、レシート {receipt_no}）。"
+            "内容を確かめて「返品を確定」を押してください").format(
+            return_id=ret.return_id, sale_id=ret.sale_id, receipt_no=ret.original_receipt_no))
+        self.cancel_button.setText(self.tr("POS の返品を取消"))
+        self._lock_for_pos(True)
+
+    def clear_pos_return(self) -> None:
+        self.pos_banner.setVisible(False)
+        self.pos_headline.setText("")
+        self.pos_detail.setText("")
+        self.cancel_button.setText(self.tr("やり直す"))
+        self._lock_for_pos(False)
+
+    def _lock_for_pos(self, locked: bool) -> None:
+        """A POS return's sale and amount are the POS's: nothing to search or choose."""
+        for w in (self.receipt_no, self.search_button):
+            w.setEnabled(not locked)
+        self.lines.setEnabled(not locked)
 
     def reset(self) -> None:
         for widget in (*self.sale_fields.values(), *self.preview_fields.values(), self.member,
@@ -244,6 +310,8 @@ class ReturnsScreen(Screen):
         self.approval.setVisible(False)
         for w in (self.amount, self.amount_button, self.all_button, self.confirm_button):
             w.setEnabled(False)
+        if self.flow.pos_return is None:
+            self.clear_pos_return()
         self.receipt_no.setFocus()
 
     def show_sale(self, sale: SaleRecord) -> None:
@@ -256,8 +324,13 @@ class ReturnsScreen(Screen):
         f["redeemed"].setText(pts(sale.points_redeemed))
         f["returned"].setText(yen(sale.returned_yen))
         f["remaining"].setText(yen(sale.remaining_yen))
-        self.confirmed_note.setText(self.tr("ポイントは HQ 確定済みの値です") if sale.confirmed
-                                    else self.tr("ポイントはこのレジの計算です（HQ 未確定）"))
+        if sale.source == "hq":
+            self.confirmed_note.setText(self.tr(
+                "別のレジ（{device}）のお買上げです。ポイントは HQ の値です").format(
+                device=sale.device_id))
+        else:
+            self.confirmed_note.setText(self.tr("ポイントは HQ 確定済みの値です") if sale.confirmed
+                                        else self.tr("ポイントはこのレジの計算です（HQ 未確定）"))
         member = self.flow.member_of(sale)
         if member is not None:
             self.member.setText(self.tr("{name} 様（会員番号 {no}）").format(
@@ -274,7 +347,7 @@ class ReturnsScreen(Screen):
         self.lines_label.setVisible(has_lines)
         self.lines.setVisible(has_lines)
         for w in (self.amount, self.amount_button, self.all_button):
-            w.setEnabled(True)
+            w.setEnabled(self.flow.pos_return is None)
         self.amount.setPlaceholderText(self.tr("返品金額（円、最大 {max}）").format(
             max=yen(sale.remaining_yen)))
         self.show_message(self.tr("返品する商品か金額を選んでください"))
@@ -291,19 +364,40 @@ class ReturnsScreen(Screen):
             f["after"].setText(pts(preview.balance_after))
         self.warning.setText(core(preview.warning))
         self.approval.setVisible(preview.needs_approval)
-        self.approval_reasons.setText(
-            self.tr("店長の承認が必要です: ") + "、".join(core(r) for r in preview.approval_reasons))
+        # One whole sentence a line: the heading, then each reason.
+        self.approval_reasons.setText("\n".join(
+            [self.tr("店長の承認が必要です。"), *(core(r) for r in preview.approval_reasons)]))
+        if preview.pos_return_id is not None:
+            self._check_lines(preview)
         self.approved.setText(self.tr("承認済み（{who}）").format(who=preview.approved_by)
                               if preview.approved_by else "")
         self.confirm_button.setEnabled(not preview.needs_approval)
         self.show_message("")
 
+    def _check_lines(self, preview: ReturnPreview) -> None:
+        """Tick the lines the POS returned (a POS return's lines are not chosen here)."""
+        left = list(preview.lines)
+        sale = preview.sale
+        self.lines.blockSignals(True)
+        for i, line in enumerate(sale.returnable_lines()):
+            item = self.lines.item(i)
+            if item is None:
+                break
+            chosen = line in left
+            if chosen:
+                left.remove(line)
+            item.setCheckState(Qt.CheckState.Checked if chosen else Qt.CheckState.Unchecked)
+        self.lines.blockSignals(False)
+
     def recorded(self, recorded: RecordedOp) -> None:
         est = recorded.facts.estimate
+        pos = self.pos_banner.isVisible()
         self.ctx.refresh_status()
+        self.clear_pos_return()
         self.reset()
         self.receipt_no.clear()
         returned = yen(est.returned_yen) if est else ""
-        self.show_message(self.tr("返品を記録しました（取引番号 {no}、{amount}）。"
-                                  "返品受付票を印刷しています").format(
-            no=recorded.facts.receipt_no, amount=returned))
+        text = (self.tr("返品を記録し、POS に結果を送りました（取引番号 {no}、{amount}）。"
+                        "返品受付票を印刷しています") if pos
+                else self.tr("返品を記録しました（取引番号 {no}、{amount}）。返品受付票を印刷しています"))
+        self.show_message(text.format(no=recorded.facts.receipt_no, amount=returned))

@@ -93,7 +93,7 @@ def test_other_scans_and_unknown_receipts_are_explained(env):
     assert rec.messages() == [
         "レシートのQRコードを読み取ってください",
         # No HQ to ask (this flow has none): said plainly, nothing recorded.
-        "取引 R02-000005 は別のレジ（R02）の取引です。別のレジの取引の返品には本部への接続が"
+        "取引 R02-000005 は別のレジの取引です（レジ R02）。別のレジの取引の返品には本部への接続が"
         "必要です。接続が戻ってからもう一度呼び出すか、販売したレジで返品してください",
         "取引 R01-000042 はこのレジの記録にありません。番号を確かめてください",
     ]
