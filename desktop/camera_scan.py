@@ -327,7 +327,8 @@ class CameraScanner(QObject):
         try:
             self._on_event(event)
         except Exception:
-            log.exception("scan event handler failed on %r", event)
+            # A ScanReceived holds the member's code: name the kind only.
+            log.exception("scan event handler failed on %s", type(event).__name__)
 
     # -- the camera ------------------------------------------------------------------------
 

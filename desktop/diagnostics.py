@@ -1,7 +1,9 @@
 """`tamaru --diagnostics`: a zip that support can read, with no secrets and no personal data.
 
-It holds versions, the settings (token masked), the outbox state, the device list, and the
-recent logs (already redacted when written, redacted again here).
+It holds versions, the settings (token masked), the outbox state, the devices (card readers,
+serial scanners, printer ports, and what the configured printer and scanner report), and
+the recent logs (already redacted when written, redacted again here). Devices are named
+by their port, reader name or address: no card, code or member ever appears.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import json
 import platform
 import sqlite3
 import zipfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -67,13 +70,53 @@ def outbox_state(db: Path) -> dict[str, Any]:
         con.close()
 
 
-def devices() -> dict[str, Any]:
-    from devices.registry import default_registry
+def _listed(what: Callable[[], Any]) -> Any:
+    """What a device query found, or why it found nothing (a broken driver, a missing
+    library): the bundle is written whatever the devices do."""
+    try:
+        return what()
+    except Exception as exc:
+        return f"error: {type(exc).__name__}: {exc}"
+
+
+def printer_report(spec: str) -> dict[str, Any]:
+    """The configured printer and what it says about itself (bounded by its timeout)."""
+    from devices.printers import open_printer, query_printer_status
 
     try:
-        return {"readers": [r.spec for r in default_registry().readers()]}
-    except Exception as exc:  # a broken driver must not stop the bundle
-        return {"readers": f"error: {exc}"}
+        printer = open_printer(spec)
+    except ValueError as exc:
+        return {"spec": spec, "error": f"設定が正しくありません: {exc}"}
+    status = query_printer_status(printer)
+    return {"spec": spec, "name": printer.name, "reachable": status.reachable,
+            "answers_status": status.answered, "ready": status.ready,
+            "message": status.message, "paper_out": status.paper_out,
+            "paper_near_end": status.paper_near_end, "cover_open": status.cover_open,
+            "detail": status.detail}
+
+
+def printer_ports() -> list[str]:
+    """Printer device files the kernel made (USB printers through usblp, parallel ports)."""
+    found = {str(path) for pattern in ("/dev/usb/lp*", "/dev/lp*")
+             for path in Path("/").glob(pattern.lstrip("/"))}
+    return sorted(found)
+
+
+def devices(settings: Settings | None = None) -> dict[str, Any]:
+    from devices.registry import default_registry
+
+    registry = default_registry()
+    out: dict[str, Any] = {
+        "readers": _listed(lambda: [r.spec for r in registry.readers()]),
+        "scanners": _listed(lambda: [s.spec for s in registry.scanners()]),
+        "printer_ports": _listed(printer_ports),
+    }
+    if settings is not None:
+        out["configured"] = {"reader": settings.get("devices.reader"),
+                             "scanner": settings.get("devices.scanner"),
+                             "printer": settings.get("devices.printer")}
+        out["printer"] = _listed(lambda: printer_report(str(settings.get("devices.printer"))))
+    return out
 
 
 def write_bundle(settings: Settings, out: Path | None = None) -> Path:
@@ -86,7 +129,7 @@ def write_bundle(settings: Settings, out: Path | None = None) -> Path:
         "versions": versions(),
         "settings": settings_without_secrets(settings),
         "outbox": outbox_state(home / "register.db"),
-        "devices": devices(),
+        "devices": devices(settings),
     }
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
         z.writestr("report.json", json.dumps(report, ensure_ascii=False, indent=2))

@@ -1,8 +1,11 @@
 """Logging for the register: rotating files under the data folder, with secrets and
 personal data kept out.
 
-Log lines are read by support staff and may leave the store in a diagnostics bundle, so
-anything that looks like a bearer token or a phone number is masked before it is written.
+Log lines are read by support staff and may leave the store in a diagnostics bundle. The
+code does not log personal data (member numbers, phones, card UIDs, scanned codes, app
+tokens; events are logged by their kind, card files by their length); as a second line,
+anything that looks like a bearer token, an app QR token, a member number, a card UID or
+a phone number is masked before it is written.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ import logging.handlers
 import re
 from pathlib import Path
 
+from loyalty.scan import MEMBER_PREFIXES
+from loyalty.tokens import TOKEN_PREFIX
+
 LOG_FILE = "tamaru.log"
 MAX_BYTES = 2_000_000
 BACKUPS = 5
@@ -19,6 +25,16 @@ BACKUPS = 5
 _PATTERNS = (
     (re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1***"),
     (re.compile(r"((?:token|code)[\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9._~+/=-]{8,}", re.I), r"\1***"),
+    # A member's app QR token (base32 after its prefix).
+    (re.compile(re.escape(TOKEN_PREFIX) + r"[A-Z2-7=]{8,}"), TOKEN_PREFIX + "***"),
+    # Member numbers: 13 digits with the chain's prefix.
+    (re.compile(r"(?<!\d)(?:" + "|".join(map(re.escape, MEMBER_PREFIXES)) + r")\d{11}(?!\d)"),
+     "[member no]"),
+    # Card UIDs and FeliCa IDms: 4 to 10 bytes of hex, run together or byte by byte, with
+    # letters and digits both (a plain number or word is left alone). The hyphen stays a
+    # boundary so the parts of an op's UUID are not taken for one.
+    (re.compile(r"(?<![\w-])(?=[0-9A-Fa-f :]*[A-Fa-f])(?=[0-9A-Fa-f :]*\d)"
+                r"(?:[0-9A-Fa-f]{2}(?:[ :](?=[0-9A-Fa-f]{2}))?){4,10}(?![\w-])"), "[card]"),
 )
 # Japanese phone numbers: 10 or 11 digits starting with 0, hyphens anywhere
 _PHONE = re.compile(r"(?<![\w-])0\d[\d-]{7,12}\d(?![\w-])")
@@ -49,8 +65,10 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def setup_logging(home: Path, *, level: int = logging.INFO, console: bool = True) -> Path:
-    """Log to `<home>/logs/tamaru.log` (rotated) and optionally the console."""
+def setup_logging(home: Path, *, level: int = logging.INFO, console: bool = True,
+                  max_bytes: int = MAX_BYTES, backups: int = BACKUPS) -> Path:
+    """Log to `<home>/logs/tamaru.log` (rotated at ``max_bytes``, ``backups`` old files
+    kept: tamaru.log.1 is the newest) and optionally the console."""
     folder = home / "logs"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / LOG_FILE
@@ -61,7 +79,7 @@ def setup_logging(home: Path, *, level: int = logging.INFO, console: bool = True
             root.removeHandler(handler)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
     handlers: list[logging.Handler] = [
-        logging.handlers.RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS,
+        logging.handlers.RotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups,
                                              encoding="utf-8")
     ]
     if console:

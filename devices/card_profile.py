@@ -252,5 +252,8 @@ def read_member_no(profile: CardProfile, transmit: Transmit) -> str | None:
         return None
     number = decode_member_no(data, profile.encoding)
     if number is None:
-        log.info("card file holds no %s member number: %s", profile.encoding, data.hex(" "))
+        # The file's bytes may still be personal (a number in another format, a name):
+        # say what they are like, not what they are.
+        log.info("card file holds no %s member number (%d bytes, %d of them padding)",
+                 profile.encoding, len(data), sum(b in (0x00, 0xFF, 0x20) for b in data))
     return number

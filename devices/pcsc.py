@@ -362,7 +362,9 @@ class PcscReader:
                 # The vpcd driver reports a vanished card this way rather than as an error.
                 raise CardGone("no answer to get data")
             if len(answer) < 3 or answer[-2:] != b"\x90\x00":
-                log.info("get data on %s answered %s", reader, answer.hex(" ").upper())
+                # Only the status word: the data bytes may be the card's UID.
+                log.info("get data on %s answered SW %s (%d bytes)", reader,
+                         answer[-2:].hex().upper(), len(answer))
                 return ReaderError(reader, REASON_CARD_UNREADABLE)
             uid = answer[:-2].hex().upper()
             member_no = read_member_no(self.profile, transmit) if self.profile else None
@@ -443,7 +445,8 @@ class PcscReader:
             callback(event)
         except Exception:
             # The reader must outlive a faulty handler; the handler's owner sees the log.
-            log.exception("card event handler failed on %r", event)
+            # A CardPresented holds the card's UID and member number: name the kind only.
+            log.exception("card event handler failed on %s", type(event).__name__)
 
 
 def register_reader_driver(registry: DeviceRegistry) -> None:

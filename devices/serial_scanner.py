@@ -151,7 +151,9 @@ class SerialScanner:
         try:
             text = raw.decode(self.encoding)
         except UnicodeDecodeError:
-            log.info("scanner %s sent undecodable bytes %s", self.name, raw.hex(" "))
+            # A code is a member's token or number: its length is enough to diagnose.
+            log.info("scanner %s sent %d bytes that are not %s", self.name, len(raw),
+                     self.encoding)
             self._emit(ScannerError(self.name, REASON_SCAN_GARBLED))
             return
         self._emit(ScanReceived(self.name, text))
@@ -179,7 +181,8 @@ class SerialScanner:
         try:
             callback(event)
         except Exception:
-            log.exception("scanner event handler failed on %r", event)
+            # The event holds the scanned code (a token, a member number): name it only.
+            log.exception("scanner event handler failed on %s", type(event).__name__)
 
 
 def _open_reason(exc: OSError) -> str:

@@ -56,7 +56,8 @@ class _Delivery(Generic[_Event]):
             try:
                 self._on_event(event)
             except Exception:
-                log.exception("device event handler failed on %r", event)
+                # Events hold card UIDs, member numbers and scanned codes: kind only.
+                log.exception("device event handler failed on %s", type(event).__name__)
 
 
 _UID = re.compile(r"[0-9A-F]+")

@@ -156,3 +156,15 @@ def test_a_card_falling_silent_mid_read_is_gone() -> None:
 )
 def test_decoding_member_numbers(data: bytes, encoding: str, expected: str | None) -> None:
     assert decode_member_no(data, encoding) == expected  # type: ignore[arg-type]
+
+
+def test_a_file_without_a_number_is_logged_by_its_size_not_its_bytes(caplog) -> None:
+    phone = b"\x01" + b"09012345678"
+    answers = iter([b"\x90\x00", b"\x90\x00", phone + b"\x90\x00"])
+    profile = CardProfile(aid=bytes.fromhex("F0544D5255000001"), file_id=b"\x01\x01",
+                          length=len(phone))
+    with caplog.at_level("DEBUG", logger="devices.card_profile"):
+        assert read_member_no(profile, lambda _apdu: next(answers)) is None
+    assert "12 bytes" in caplog.text
+    assert "09012345678" not in caplog.text and phone.hex(" ") not in caplog.text
+    assert phone.hex() not in caplog.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -279,3 +280,23 @@ def test_a_bad_profile_in_the_spec_says_what_is_wrong(
 def test_a_profile_given_twice_is_refused(registry: DeviceRegistry) -> None:
     with pytest.raises(ValueError, match="given twice"):
         registry.open_reader("simulated?file=0101", profile=CardProfile(file_id=b"\x01\x02"))
+
+
+def test_a_failing_handler_is_logged_without_the_cards_uid_or_number(caplog) -> None:
+    reader = SimulatedReader()
+
+    def broken(_event: object) -> None:
+        raise RuntimeError("handler bug")
+
+    with caplog.at_level("DEBUG"):
+        reader.start(broken)
+        try:
+            reader.tap("04A1B2C3D4E5F6", member_no="2900000000018")
+            for _ in range(100):
+                if "handler failed" in caplog.text:
+                    break
+                time.sleep(0.02)
+        finally:
+            reader.stop()
+    assert "device event handler failed on CardPresented" in caplog.text
+    assert "04A1B2C3D4E5F6" not in caplog.text and "2900000000018" not in caplog.text

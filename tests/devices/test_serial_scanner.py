@@ -244,3 +244,17 @@ def test_the_simulated_scanner_scans_on_its_own_thread() -> None:
 def test_the_default_registry_knows_the_builtin_scanners() -> None:
     assert {d.name for d in default_registry().scanner_drivers()} >= {"simulated", "serial"}
     assert isinstance(open_scanner("simulated"), SimulatedScanner)
+
+
+def test_a_garbled_code_is_logged_by_its_length_not_its_bytes(
+    pty: PtyPort, start_scanner: StartScanner, caplog: pytest.LogCaptureFixture
+) -> None:
+    member_no = b"2900000000018"
+    with caplog.at_level("DEBUG", logger="devices.serial_scanner"):
+        _, events = start_scanner(str(pty.path))
+        events.wait_for(ScannerReady, TIMEOUT)
+        pty.write(b"\xff" + member_no + b"\r")
+        events.wait_for(ScannerError, TIMEOUT)
+    assert "14 bytes that are not utf-8" in caplog.text
+    assert member_no.decode() not in caplog.text
+    assert member_no.hex(" ") not in caplog.text and member_no.hex() not in caplog.text
