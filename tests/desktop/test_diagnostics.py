@@ -204,6 +204,7 @@ def test_a_full_counter_sale_logs_no_personal_data(tmp_path, logging_to):
 def test_bundle_lists_readers_scanners_and_printers_and_what_the_printer_says(tmp_path):
     home = tmp_path / "home"
     capture = tmp_path / "capture.bin"
+    capture.write_bytes(b"")  # a capture file the printer writes to
     settings = Settings(home, {"devices.printer": f"file:{capture}?mode=kanji",
                                "devices.scanner": "simulated"})
     with zipfile.ZipFile(write_bundle(settings)) as z:
