@@ -32,6 +32,8 @@ from desktop.flows.returns import ReturnFlow
 from desktop.flows.settings_ops import SettingsOps
 from desktop.hq_lookup import HqLookup
 from devices.cards import CardCallback, CardEvent, CardReader
+from devices.printers import Printer, open_printer
+from devices.registry import default_registry
 from sync.client import HqAddress, check_hq_url, tls_context
 from sync.events import EventBus
 from sync.protocol import RegisterInfo
@@ -230,9 +232,8 @@ def build_services(register: Register) -> Services:
         reports=ReportsFlow(register.store, tz=tz, events=register.events, hq=hq_lookup,
                             online=online),
         settings=SettingsOps(
-            s, register.events,
-            open_reader=(lambda _spec: cards.borrow()) if cards is not None else None,
-            make_printer=lambda _spec: register.printer),
+            s, register.events, open_reader=_reader_for_checks(register, cards),
+            make_printer=_printer_for_checks(register), poslink=register.poslink),
         staff=lambda: register.session.current,
         export_dir=s.home / "exports",
         cards=cards,
@@ -244,6 +245,31 @@ def build_services(register: Register) -> Services:
         services._closers.append(hq_lookup.close)
         _fetch_phone_key_later(services, hq, register.events)
     return services
+
+
+def _reader_for_checks(register: Register,
+                       cards: CardRouter | None) -> Callable[[str], CardReader]:
+    """The settings screen's test read: the running reader, lent without stopping it,
+    when the form names it; otherwise the reader the form names, opened for the check."""
+    running = str(register.settings.get("devices.reader")).strip()
+
+    def open_reader(spec: str) -> CardReader:
+        if cards is not None and spec.strip() == running:
+            return cards.borrow()
+        return default_registry().open_reader(spec)
+
+    return open_reader
+
+
+def _printer_for_checks(register: Register) -> Callable[[str], Printer]:
+    """The settings screen's test print: the running printer when the form names it (so
+    it is not opened twice), otherwise the printer the form names."""
+    running = str(register.settings.get("devices.printer")).strip()
+
+    def make_printer(spec: str) -> Printer:
+        return register.printer if spec.strip() == running else open_printer(spec)
+
+    return make_printer
 
 
 def _fetch_phone_key_later(services: Services, hq: HqAddress, events: EventBus) -> None:

@@ -1,48 +1,60 @@
-"""The settings screen for managers (F9): check the card reader and the printer, choose
-the language and what the receipt prints, see which HQ the register talks to, and
-register again with a provisioning code (`desktop.screens.provision.ProvisionDialog`).
+"""The settings screen for managers (F9), in tabs: the devices (choose, test, save), the
+receipt and the language, the POS link (its port, its drop folder, its token masked with
+copy and 再発行), and HQ (where it is, and registering again with a provisioning code,
+`desktop.screens.provision.ProvisionDialog`).
 
 Over `desktop.flows.settings_ops.SettingsOps` (from the shell's services); device checks
 run on the ops' own thread and their results arrive through a relay. In the running
-application the test read borrows the register's reader and the test print uses its
-printer, so neither is opened twice.
+application a test of the device in use borrows the register's reader or uses its
+printer, so neither is opened twice. Changes to devices, language and the POS link apply
+at the next start, and the screen says so; every tab scrolls, so the screen fits the
+counter display whatever a tab holds.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
+    QTabWidget,
     QVBoxLayout,
+    QWidget,
 )
 
 from desktop.flows.messages import QT_TRANSLATE_NOOP
-from desktop.flows.settings_ops import EVENTS, LANGUAGES, CheckResult, SettingsOps
+from desktop.flows.settings_ops import EVENTS, LANGUAGES, SettingsOps
 from desktop.i18n import core
-from desktop.screens.base import EventRelay, Screen, ShellContext, label, panel, restyle
+from desktop.screens.base import EventRelay, Screen, ShellContext, label, panel
 from desktop.screens.provision import ProvisionDialog
-from desktop.settings import SettingsError
+from desktop.screens.settings_devices import DevicesPanel, show_state
+from desktop.settings import DESCRIPTION_CONTEXT, SettingsError
 from devices.printer_status import PrinterStatus
 
-DEMO_TEST_CARD = "04E1E2E3E4E5E6"  # the simulated reader's test card (no member has it)
+ROTATE_CONFIRM_MS = 5000  # 再発行 asks once more, for this long
 
 
-def _show_state(widget: QLabel, ok: bool | None) -> None:
-    restyle(widget, {True: "message_info", False: "message_error", None: "hint"}[ok])
+def _scrolled(content: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(content)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    return area
 
 
-def _panel(title: str) -> tuple[QFrame, QVBoxLayout]:
+def _section(title: str) -> tuple[QFrame, QVBoxLayout]:
     frame = panel()
     v = QVBoxLayout(frame)
+    v.setContentsMargins(12, 8, 12, 8)
     v.addWidget(label(title, "heading"))
     return frame, v
 
@@ -59,141 +71,155 @@ class SettingsScreen(Screen):
         self.setWindowTitle(self.tr("設定"))
         self._relay = EventRelay(ctx.services.events, EVENTS, self)
         self._relay.fired.connect(self._on_event)
-        grid = QGridLayout(self)
-        grid.addWidget(self._reader_panel(), 0, 0)
-        grid.addWidget(self._printer_panel(), 0, 1)
-        grid.addWidget(self._display_panel(), 1, 0)
-        grid.addWidget(self._hq_panel(), 1, 1)
-        grid.setRowStretch(2, 1)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
+        self._choices_asked = False
+        v = QVBoxLayout(self)
+        self.tabs = QTabWidget()
+        self.tabs.setStyleSheet("QTabBar::tab { min-height: 40px; min-width: 150px; "
+                                "font-size: 16px; }")
+        self.devices = DevicesPanel(self.ops, tap=self._simulated_tap(),
+                                    show_message=self.show_message)
+        self.tabs.addTab(_scrolled(self.devices), self.tr("機器"))
+        self.tabs.addTab(_scrolled(self._display_tab()), self.tr("レシートと表示"))
+        self.tabs.addTab(_scrolled(self._poslink_tab()), self.tr("POS 連携"))
+        self.tabs.addTab(_scrolled(self._hq_tab()), self.tr("HQ"))
+        v.addWidget(self.tabs, 1)
         self.message = label("", "message_info")
-        grid.addWidget(self.message, 3, 0, 1, 2)
+        v.addWidget(self.message)
 
     # -- layout -----------------------------------------------------------------------
 
-    def _reader_panel(self) -> QFrame:
-        panel, v = _panel(self.tr("カードリーダー"))
-        v.addWidget(label(self.tr("設定: {spec}").format(spec=self.ops.device_specs()["reader"]),
-                           "hint"))
+    def _display_tab(self) -> QWidget:
+        page = QWidget()
+        v = QVBoxLayout(page)
+        box, b = _section(self.tr("表示言語"))
         row = QHBoxLayout()
-        self.read_button = QPushButton(self.tr("読み取りテスト"))
-        self.read_button.clicked.connect(self.test_read)
-        row.addWidget(self.read_button)
-        # The simulated reader has no card to hold up to it: a button taps one.
-        self.demo_tap = QPushButton(self.tr("デモ用カードをタッチ"))
-        self.demo_tap.setObjectName("secondary")
-        self.demo_tap.clicked.connect(self.tap_demo_card)
-        self.demo_tap.setVisible(False)
-        row.addWidget(self.demo_tap)
-        row.addStretch(1)
-        v.addLayout(row)
-        self.read_result = label("", "hint")
-        v.addWidget(self.read_result)
-        v.addStretch(1)
-        return panel
-
-    def _printer_panel(self) -> QFrame:
-        panel, v = _panel(self.tr("レシートプリンター"))
-        v.addWidget(label(self.tr("設定: {spec}").format(
-            spec=self.ops.device_specs()["printer"]), "hint"))
-        row = QHBoxLayout()
-        self.print_button = QPushButton(self.tr("テスト印字"))
-        self.print_button.clicked.connect(self.test_print)
-        self.status_button = QPushButton(self.tr("状態を確認"))
-        self.status_button.clicked.connect(self.printer_status)
-        row.addWidget(self.print_button)
-        row.addWidget(self.status_button)
-        v.addLayout(row)
-        self.print_result = label("", "hint")
-        self.status_result = label("", "hint")
-        v.addWidget(self.print_result)
-        v.addWidget(self.status_result)
-        v.addStretch(1)
-        return panel
-
-    def _display_panel(self) -> QFrame:
-        panel, v = _panel(self.tr("表示とレシート"))
-        form = QGridLayout()
         self.language = QComboBox()
         for code, name in LANGUAGES:
             self.language.addItem(name, code)
         self.language.setCurrentIndex(max(0, self.language.findData(self.ops.language())))
-        save_language = QPushButton(self.tr("保存"))
-        save_language.clicked.connect(self.save_language)
-        form.addWidget(label(self.tr("表示言語")), 0, 0)
-        form.addWidget(self.language, 0, 1)
-        form.addWidget(save_language, 0, 2)
+        self.save_language_button = QPushButton(self.tr("保存"))
+        self.save_language_button.clicked.connect(self.save_language)
+        row.addWidget(self.language, 1)
+        row.addWidget(self.save_language_button)
+        b.addLayout(row)
+        b.addWidget(label(self.tr("画面の言語は、次にアプリを起動したときから切り替わります。"
+                                  "レシートはお客様のため日本語で印字します"), "hint"))
+        v.addWidget(box)
+
+        box, b = _section(self.tr("レシート"))
+        form = QGridLayout()
         self.options: dict[str, QLineEdit] = {}
-        for i, option in enumerate(self.ops.receipt_options(), start=1):
+        for i, option in enumerate(self.ops.receipt_options()):
             edit = QLineEdit(str(option.value))
             edit.setObjectName("small")
-            edit.setToolTip(option.description)
             save = QPushButton(self.tr("保存"))
             save.clicked.connect(lambda _=False, k=option.key: self.save_option(k))
-            name = self.tr("レシートの店舗名") if option.key == "register.store_name" \
-                else option.description
-            form.addWidget(label(name), i, 0)
+            name = self.tr("店舗名") if option.key == "register.store_name" else \
+                QCoreApplication.translate(DESCRIPTION_CONTEXT, option.description)
+            form.addWidget(label(name, wrap=False), i, 0)
             form.addWidget(edit, i, 1)
             form.addWidget(save, i, 2)
             self.options[option.key] = edit
         form.setColumnStretch(1, 1)
-        v.addLayout(form)
-        v.addWidget(label(self.tr("表示言語は次に起動したときから切り替わります"), "hint"))
+        b.addLayout(form)
+        b.addWidget(label(self.tr("店舗名はレシートの一番上に大きく印字されます（次に起動したときから）。"
+                                  "お礼の言葉などレシート下部の文言は、本部のポイントプログラムで"
+                                  "決まります"), "hint"))
+        v.addWidget(box)
         v.addStretch(1)
-        return panel
+        return page
 
-    def _hq_panel(self) -> QFrame:
-        panel, v = _panel(self.tr("HQ（本部サーバー）"))
-        self.hq_address = label(self.ops.hq_address())
+    def _poslink_tab(self) -> QWidget:
+        page = QWidget()
+        v = QVBoxLayout(page)
+        box, b = _section(self.tr("POS 連携"))
+        b.addWidget(label(self.tr("POS レジから売上を受け取り、会員のポイントと値引きを返します。"
+                                  "使わないときはポートを 0、フォルダを空にします"), "hint"))
+        form = QGridLayout()
+        view = self.ops.poslink_view()
+        self.pos_port = QLineEdit(str(view.port))
+        self.pos_port.setObjectName("small")
+        self.pos_port.setPlaceholderText(self.tr("例 8473（0 なら使わない）"))
+        self.pos_dir = QLineEdit(view.drop_dir)
+        self.pos_dir.setObjectName("small")
+        self.pos_dir.setPlaceholderText(self.tr("例 /srv/pos-drop（空なら使わない）"))
+        form.addWidget(label(self.tr("HTTP API のポート（127.0.0.1）"), wrap=False), 0, 0)
+        form.addWidget(self.pos_port, 0, 1)
+        form.addWidget(label(self.tr("受け渡しフォルダ"), wrap=False), 1, 0)
+        form.addWidget(self.pos_dir, 1, 1)
+        form.setColumnStretch(1, 1)
+        b.addLayout(form)
+        row = QHBoxLayout()
+        self.pos_save = QPushButton(self.tr("保存"))
+        self.pos_save.clicked.connect(self.save_poslink)
+        row.addWidget(self.pos_save)
+        self.pos_state = label("", "hint")
+        row.addWidget(self.pos_state, 1)
+        b.addLayout(row)
+        v.addWidget(box)
+
+        box, b = _section(self.tr("連携トークン"))
+        b.addWidget(label(self.tr("POS がこのレジに接続するときの合言葉です。画面には表示しません。"
+                                  "「コピー」で POS の設定に貼り付けてください"), "hint"))
+        row = QHBoxLayout()
+        self.token_label = label("", "total", wrap=False)
+        row.addWidget(self.token_label, 1)
+        self.copy_token = QPushButton(self.tr("コピー"))
+        self.copy_token.clicked.connect(self.copy_poslink_token)
+        self.rotate_token = QPushButton(self.tr("再発行"))
+        self.rotate_token.setObjectName("secondary")
+        self.rotate_token.clicked.connect(self.rotate_poslink_token)
+        row.addWidget(self.copy_token)
+        row.addWidget(self.rotate_token)
+        b.addLayout(row)
+        self._rotate_armed = False
+        v.addWidget(box)
+        v.addStretch(1)
+        self.show_poslink()
+        return page
+
+    def _hq_tab(self) -> QWidget:
+        page = QWidget()
+        v = QVBoxLayout(page)
+        box, b = _section(self.tr("HQ（本部サーバー）"))
+        self.hq_address = label(core(self.ops.hq_address()))
         self.hq_address.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        v.addWidget(self.hq_address)
-        v.addWidget(label(self.tr("HQ のアドレスを変えるとき、またはレジを登録し直すときは、"
-                                   "本部から受け取ったコードで初期設定を行います。"), "hint"))
+        b.addWidget(self.hq_address)
+        b.addWidget(label(self.tr("HQ のアドレスを変えるとき、またはレジを登録し直すときは、"
+                                  "本部から受け取ったコードで初期設定を行います。"), "hint"))
         self.provision_button = QPushButton(self.tr("初期設定（プロビジョニング）"))
         self.provision_button.clicked.connect(self.ops.request_provision)
-        v.addWidget(self.provision_button)
+        b.addWidget(self.provision_button)
+        v.addWidget(box)
         v.addStretch(1)
-        return panel
+        return page
 
-    # -- actions ----------------------------------------------------------------------
+    # -- shell hooks --------------------------------------------------------------------
 
     def activated(self) -> None:
-        self.hq_address.setText(self.ops.hq_address())
+        self.hq_address.setText(core(self.ops.hq_address()))
+        self.show_poslink()
+        if not self._choices_asked:
+            self._choices_asked = True  # the readers, ports and models this PC has
+            self.ops.choices()
+            self.devices.load_cameras()
+
+    def deactivated(self) -> None:
+        self.devices.stop_camera()
+        self.devices.awaiting_scan = False
 
     def can_leave(self) -> bool:
         return True
 
     def handle_scan(self, text: str) -> bool:
-        return False
+        """A scan while a scanner test waits is the test's; otherwise not this screen's."""
+        return self.devices.scanned(text)
 
     def _simulated_tap(self) -> Any:
         cards = self.ctx.services.cards
         return getattr(cards, "tap", None) if cards is not None else None
 
-    def tap_demo_card(self) -> None:
-        tap = self._simulated_tap()
-        if tap is not None:
-            tap(DEMO_TEST_CARD)
-
-    def test_read(self) -> None:
-        self.demo_tap.setVisible(self._simulated_tap() is not None)
-        self.read_button.setEnabled(False)
-        _show_state(self.read_result, None)
-        self.read_result.setText(self.tr("カードをリーダーにタッチしてください…"))
-        self.ops.test_read()
-
-    def test_print(self) -> None:
-        self.print_button.setEnabled(False)
-        _show_state(self.print_result, None)
-        self.print_result.setText(self.tr("印刷しています…"))
-        self.ops.test_print()
-
-    def printer_status(self) -> None:
-        self.status_button.setEnabled(False)
-        _show_state(self.status_result, None)
-        self.status_result.setText(self.tr("確認しています…"))
-        self.ops.printer_status()
+    # -- actions ----------------------------------------------------------------------
 
     def save_language(self) -> None:
         try:
@@ -207,25 +233,79 @@ class SettingsScreen(Screen):
         except SettingsError as exc:
             self.show_message(core(exc), False)
 
+    def save_poslink(self) -> None:
+        try:
+            self.ops.save_poslink(self.pos_port.text(), self.pos_dir.text())
+        except SettingsError as exc:
+            self.show_message(core(exc), False)
+            return
+        self.show_message(self.tr("POS 連携の設定を保存しました。次にアプリを起動したときから"
+                                  "使われます"), True)
+
+    def show_poslink(self) -> None:
+        view = self.ops.poslink_view()
+        if view.running and view.url:
+            self.pos_state.setText(self.tr("連携中: {url}").format(url=view.url))
+        elif view.running:
+            self.pos_state.setText(self.tr("連携中（受け渡しフォルダ）"))
+        else:
+            self.pos_state.setText(self.tr("今は連携していません"))
+        self.token_label.setText(self.tr("●●●●●●●●…{last}").format(last=view.token_hint)
+                                 if view.has_token else self.tr("（まだ発行されていません）"))
+        self.copy_token.setEnabled(view.has_token)
+
+    def copy_poslink_token(self) -> None:
+        token = self.ops.poslink_token()
+        clipboard = QGuiApplication.clipboard()
+        if token and clipboard is not None:
+            clipboard.setText(token)
+            self.show_message(self.tr("トークンをコピーしました。POS の設定に貼り付けてください"), True)
+
+    def rotate_poslink_token(self) -> None:
+        """再発行, asked twice: the POS stops connecting until it gets the new token."""
+        if not self._rotate_armed:
+            self._rotate_armed = True
+            self.rotate_token.setText(self.tr("本当に再発行する"))
+            self.show_message(self.tr("再発行すると今のトークンはすぐに使えなくなります。"
+                                      "もう一度押すと再発行します"), False)
+            QTimer.singleShot(ROTATE_CONFIRM_MS, self._disarm_rotate)
+            return
+        self._disarm_rotate()
+        self.ops.rotate_poslink_token()
+        self.show_poslink()
+        self.show_message(self.tr("トークンを再発行しました。新しいトークンをコピーして POS に"
+                                  "設定してください"), True)
+
+    def _disarm_rotate(self) -> None:
+        self._rotate_armed = False
+        self.rotate_token.setText(self.tr("再発行"))
+
     # -- reactions --------------------------------------------------------------------
 
     def _on_event(self, name: str, args: tuple[Any, ...]) -> None:
+        d = self.devices
         if name == "settings_read_result":
-            self._result(self.read_result, args[0])
-            self.read_button.setEnabled(True)
-            self.demo_tap.setVisible(False)
+            d.result(d.read_result, args[0])
+            d.read_button.setEnabled(True)
+            d.demo_tap.setVisible(False)
         elif name == "settings_print_result":
-            self._result(self.print_result, args[0])
-            self.print_button.setEnabled(True)
+            d.result(d.print_result, args[0])
+            d.print_button.setEnabled(True)
+        elif name == "settings_scan_result":
+            d.result(d.scan_result, args[0])
+            d.scan_button.setEnabled(True)
         elif name == "settings_printer_status":
             status: PrinterStatus = args[0]
-            _show_state(self.status_result, status.ready)
-            self.status_result.setText(self.tr("状態: {m}").format(m=core(status.message)))
-            self.status_button.setEnabled(True)
+            show_state(d.status_result, status.ready)
+            d.status_result.setText(self.tr("状態: {m}").format(m=core(status.message)))
+            d.status_button.setEnabled(True)
+        elif name == "settings_choices":
+            d.show_choices(args[0])
         elif name == "settings_saved":
             self.show_message(self.tr("保存しました"), True)
         elif name == "language_changed":
-            self.show_message(self.tr("保存しました。次に起動したときから切り替わります"), True)
+            self.show_message(self.tr("保存しました。画面の言語は次に起動したときから切り替わります"),
+                              True)
         elif name == "provision_requested":
             self.provision()
 
@@ -253,13 +333,6 @@ class SettingsScreen(Screen):
                                   "アプリを再起動すると新しい HQ に接続します").format(
             device=activation.device_id, url=activation.hq_url), True)
 
-    def _result(self, target: QLabel, result: CheckResult) -> None:
-        _show_state(target, result.ok)
-        text = core(result.message)
-        if result.ok and result.detail:
-            text += self.tr("　カード番号 {uid}").format(uid=result.detail)
-        target.setText(text)
-
     def show_message(self, text: str, ok: bool) -> None:
-        _show_state(self.message, ok)
+        show_state(self.message, ok)
         self.message.setText(text)
