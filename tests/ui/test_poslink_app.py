@@ -2,16 +2,21 @@
 builds them (`build_register`, `MainWindow`, `register.start()`), the link's HTTP API on a
 free 127.0.0.1 port from the `poslink.port` setting, and a POS calling it over real HTTP
 while the cashier works the counter screen: the member taps their card, the cashier
-confirms with the widget, and the POS's waiting call returns the points and discount."""
+confirms with the widget, and the POS's waiting call returns the points and discount.
+The refusal of calls from another machine is shown with a real one: from a network
+namespace joined to this PC by a veth pair (root and iproute2; skipped, saying so,
+where namespaces cannot be made)."""
 
 from __future__ import annotations
 
-import asyncio
+import json
 import os
 import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -159,15 +164,53 @@ def test_no_member_button_tells_the_pos_to_settle_without_points(qtbot, counter_
     assert ops_recorded(win.register) == 0
 
 
-def _outbound_address() -> str | None:
-    """This machine's address on its network, if it has one (no packet is sent)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            s.connect(("10.255.255.255", 1))
-        except OSError:
-            return None
-        address = str(s.getsockname()[0])
-    return None if address.startswith("127.") or address == "0.0.0.0" else address
+def _ip(*args: str) -> None:
+    subprocess.run(["ip", *args], check=True, capture_output=True, text=True, timeout=10)
+
+
+@contextmanager
+def store_lan() -> Iterator[tuple[str, str]]:
+    """A second machine on this PC's network: a network namespace joined to this PC by a
+    veth pair. Yields (this PC's address on that link, the namespace's name); removed
+    afterwards whatever happens. Skips, saying why, where namespaces cannot be made."""
+    tag = f"{os.getpid() % 100000}"
+    ns, here_if, there_if = f"tamaru-pos{tag}", f"tpa{tag}", f"tpb{tag}"
+    octet = 16 + os.getpid() % 200
+    here, there = f"10.{octet}.77.1", f"10.{octet}.77.2"
+    try:
+        _ip("netns", "add", ns)
+    except (OSError, subprocess.SubprocessError) as exc:
+        detail = getattr(exc, "stderr", "") or exc
+        pytest.skip(f"cannot create a network namespace here (needs root and iproute2): "
+                    f"{detail}")
+    try:
+        _ip("link", "add", here_if, "type", "veth", "peer", "name", there_if)
+        _ip("link", "set", there_if, "netns", ns)
+        _ip("addr", "add", f"{here}/30", "dev", here_if)
+        _ip("link", "set", here_if, "up")
+        _ip("-n", ns, "addr", "add", f"{there}/30", "dev", there_if)
+        _ip("-n", ns, "link", "set", there_if, "up")
+        _ip("-n", ns, "link", "set", "lo", "up")
+        yield here, ns
+    finally:
+        subprocess.run(["ip", "link", "del", here_if], capture_output=True, timeout=10)
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=10)
+
+
+FROM_THE_LAN = """
+import json, sys, urllib.request
+url, token, body = sys.argv[1], sys.argv[2], sys.argv[3].encode()
+req = urllib.request.Request(url, data=body, method="POST", headers={
+    "Authorization": "Bearer " + token, "Content-Type": "application/json"})
+try:
+    urllib.request.urlopen(req, timeout=5)
+    print(json.dumps({"reached": True}))
+except urllib.error.HTTPError as exc:
+    print(json.dumps({"reached": True, "status": exc.code}))
+except OSError as exc:
+    print(json.dumps({"reached": False, "error": type(exc.reason if hasattr(exc, "reason")
+                                                      else exc).__name__}))
+"""
 
 
 @pytest.mark.ui
@@ -187,23 +230,24 @@ def test_refusals_of_the_running_link(qtbot, counter_app):
         assert wrong.status_code == 401 and wrong.json()["error"] == "unauthorized"
         assert "トークン" in wrong.json()["detail"]["ja"]
 
-    # Bound to the loopback address only: a LAN address of this PC is not listening.
     server = link.server
     assert server is not None and server.bound_address == ("127.0.0.1", server.port)
-    lan = _outbound_address()
-    if lan is not None:
-        with pytest.raises(OSError):
-            socket.create_connection((lan, server.port), timeout=2).close()
-
-    async def from_the_store_lan() -> httpx.Response:
-        # The running server's own app, called as a peer on the LAN would reach it.
-        transport = httpx.ASGITransport(app=server.app, client=("192.168.1.23", 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://till") as c:
-            return await c.post("/v1/pos/sales", json=SALE,
-                                headers={"Authorization": f"Bearer {link.token}"})
-
-    remote = asyncio.run(from_the_store_lan())
+    with store_lan() as (here, ns):
+        # Another machine on the store's LAN, with the right token, calls this PC's LAN
+        # address: nothing listens there (the link is bound to 127.0.0.1 only).
+        lan = subprocess.run(
+            ["ip", "netns", "exec", ns, sys.executable, "-c", FROM_THE_LAN,
+             f"http://{here}:{server.port}/v1/pos/sales", link.token, json.dumps(SALE)],
+            capture_output=True, text=True, timeout=30, check=True)
+        assert json.loads(lan.stdout) == {"reached": False, "error": "ConnectionRefusedError"}
+        # A call that does reach the loopback port from a non-loopback address of this
+        # PC (as a forwarded or NAT-ed connection would) is refused by the link itself.
+        transport = httpx.HTTPTransport(local_address=here)
+        with httpx.Client(transport=transport, base_url=link.url, timeout=10,
+                          headers={"Authorization": f"Bearer {link.token}"}) as c:
+            remote = c.post("/v1/pos/sales", json=SALE)
     assert remote.status_code == 403 and remote.json()["error"] == "not_loopback"
+    assert remote.json()["detail"]["ja"] == "この API は同じ PC からのみ利用できます"
     qtbot.wait(200)
     assert link.broker.waiting() is None and not counter.pos_banner.isVisible()
     assert ops_recorded(win.register) == 0

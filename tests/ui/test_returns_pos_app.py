@@ -11,7 +11,11 @@ services before its screens are built)."""
 
 from __future__ import annotations
 
+import json
+import os
 import threading
+import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -215,3 +219,61 @@ def test_a_pos_return_nobody_settles_expires_and_the_link_takes_the_next_sale(qt
         nxt = c.post("/v1/pos/sales", json={**SALE, "sale_id": "POS-7002"})
     assert nxt.status_code == 202 and nxt.json()["state"] == "waiting"
     assert ops_recorded(win.register) == 1
+
+
+def drop_file(folder: Path, name: str, body: dict[str, Any]) -> None:
+    """As an older register drops a file: written under a temporary name, then renamed,
+    and old enough for the link to read it at once."""
+    tmp = folder / f".{name}.tmp"
+    tmp.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+    past = time.time() - 5
+    os.utime(tmp, (past, past))
+    os.replace(tmp, folder / name)
+
+
+def result_of(folder: Path, name: str) -> dict[str, Any] | None:
+    path = folder / f"{name}.result.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+@pytest.mark.ui
+def test_the_file_drop_settles_a_sale_and_its_returns_in_the_running_app(qtbot, wired,
+                                                                         open_window,
+                                                                         tmp_path):
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    win = open_window(**{"poslink.drop_dir": str(folder), "poslink.drop_interval_seconds": 0.1})
+    counter = signed_in(qtbot, win)
+    returns = win.screens["returns"]
+
+    drop_file(folder, "sale-7001.json", SALE)
+    qtbot.waitUntil(lambda: counter.pos_banner.isVisible(), timeout=10000)
+    tap(qtbot, counter, "山田 花子")
+    qtbot.mouseClick(counter.confirm_button, LEFT)
+    qtbot.waitUntil(lambda: result_of(folder, "sale-7001") is not None, timeout=10000)
+    sale = result_of(folder, "sale-7001")
+    assert sale["state"] == "confirmed"
+    assert sale["result"]["receipt_no"] == win.register.flow.last_sale.facts.receipt_no
+    assert (folder / "processed" / "sale-7001.json").exists()
+
+    # A return dropped the same way comes to the returns screen, as over HTTP.
+    drop_file(folder, "ret-7001.json", RETURN)
+    qtbot.waitUntil(lambda: win.current() is returns and returns.pos_banner.isVisible(),
+                    timeout=10000)
+    qtbot.waitUntil(lambda: returns.confirm_button.isEnabled(), timeout=5000)
+    assert (folder / "ret-7001.json").exists()  # kept while it waits at the counter
+    qtbot.mouseClick(returns.confirm_button, LEFT)
+    qtbot.waitUntil(lambda: result_of(folder, "ret-7001") is not None, timeout=10000)
+    answer = result_of(folder, "ret-7001")
+    assert answer["state"] == "confirmed" and answer["return_id"] == "RET-7001"
+    assert answer["result"]["receipt_no"] == win.services.returns.last.facts.receipt_no
+    assert (folder / "processed" / "ret-7001.json").exists()
+
+    # A second return the cashier cancels: its result file says so, nothing is recorded.
+    drop_file(folder, "ret-7002.json", {**RETURN, "return_id": "RET-7002"})
+    qtbot.waitUntil(lambda: returns.pos_banner.isVisible(), timeout=10000)
+    qtbot.mouseClick(returns.cancel_button, LEFT)
+    qtbot.waitUntil(lambda: result_of(folder, "ret-7002") is not None, timeout=10000)
+    refused = result_of(folder, "ret-7002")
+    assert refused["state"] == "refused" and refused["reason"] == "cancelled_at_counter"
+    assert ops_recorded(win.register) == 2
