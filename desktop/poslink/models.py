@@ -30,8 +30,6 @@ REASONS: dict[str, tuple[str, str]] = {
     "cancelled_at_counter": ("レジで取り消されました", "Cancelled at the loyalty counter"),
     "no_member": ("会員なしでお会計してください（ポイントなし）",
                   "No member: settle without points"),
-    "counter_unavailable": ("ポイントレジが販売できない状態です",
-                            "The loyalty counter cannot sell right now"),
     "expired": ("レジで確定されないまま時間が過ぎたため取り消しました",
                 "Not settled at the counter in time: expired"),
     # Returns the counter cannot take (the cashier sees the same reason on screen).

@@ -259,3 +259,14 @@ def test_a_rotated_token_applies_at_once(tmp_path):
     finally:
         server.stop()
         broker.close()
+
+
+def test_the_guide_names_every_endpoint_and_reason():
+    from desktop.poslink.models import REASONS
+
+    guide = (ROOT / "docs" / "pos-link.md").read_text(encoding="utf-8")
+    for path, methods in openapi_document()["paths"].items():
+        for method in methods:
+            assert f"`{method.upper()} {path}" in guide, f"{method} {path} missing from the guide"
+    for reason in REASONS:
+        assert f"`{reason}`" in guide, f"reason {reason} missing from the guide"
