@@ -9,6 +9,8 @@ signals like every other core event):
 - `pos_sale_closed(sale_id, state)` / `pos_return_closed(return_id, state, reason)`: it
   left the counter (confirmed, refused at the counter, expired, or cancelled by the POS):
   clear the screen. (The returns flow also hears why, so it can tell the cashier.)
+- `pos_request_expired(kind, id)`: just before its `…_closed`, when nobody settled it in
+  time (`PosBroker.expire_after_s`), so a screen can say so rather than clear silently.
 
 Listened to: `sale_recorded` (and `return_recorded`), whose object carries the committed
 `receipt_model`; a model stamped with the waiting request's confirmation ref confirms it.
@@ -159,8 +161,12 @@ class PosCounterBridge:
                 if ret is not None:
                     self.events.emit("pos_return_waiting", ret)
         elif change.kind == "sale":
+            if change.reason == "expired":
+                self.events.emit("pos_request_expired", "sale", change.id)
             self.events.emit("pos_sale_closed", change.id, change.state)
         else:
+            if change.reason == "expired":
+                self.events.emit("pos_request_expired", "return", change.id)
             self.events.emit("pos_return_closed", change.id, change.state, change.reason)
 
     # -- the cashier's answers ----------------------------------------------------------

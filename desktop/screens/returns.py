@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -212,6 +212,10 @@ class ReturnsScreen(Screen):
             # A half-made return is not left for the next person; a POS return is (the
             # POS still waits for it), without the approval it had.
             self.flow.staff_left()
+        elif self.flow.pos_return is not None:
+            # A POS return came while nobody was signed in (or before a restart): it is
+            # the first thing to see, once the shell has shown its own first screen.
+            QTimer.singleShot(0, lambda: self.ctx.show_screen(self.screen_id))
 
     def can_leave(self) -> bool:
         """Not while a return is being written."""

@@ -3,6 +3,8 @@ what it announces, what it stamps into the register's commit, and what it refuse
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from desktop.poslink.broker import PosBroker, read_stamp
@@ -122,3 +124,15 @@ def test_cashier_refusal_reaches_the_pos(setup):
     assert view.detail.ja == "お客様が購入をやめました"
     assert view.detail.en == "Cancelled at the loyalty counter"
     assert seen[-1] == ("pos_sale_closed", "B-1", "refused")
+
+
+def test_an_expired_sale_is_announced_before_it_closes(setup):
+    _, broker, _, bus, seen = setup
+    bus.subscribe("pos_request_expired", lambda *a: seen.append(("pos_request_expired", *a)))
+    broker.submit_sale(PosSaleRequest.model_validate(SALE))
+    broker.expire_after_s = 0.001
+    time.sleep(0.01)
+    broker.expire_overdue()
+    assert seen[-2:] == [("pos_request_expired", "sale", "B-1"),
+                         ("pos_sale_closed", "B-1", "refused")]
+    assert broker.get_sale("B-1").reason == "expired"

@@ -25,7 +25,7 @@ from PySide6.QtCore import Qt
 import desktop.window
 from desktop import services as services_module
 from desktop.flows.returns import ReturnFlow
-from tests.ui.shell_support import signed_in
+from tests.ui.shell_support import sign_in, signed_in
 from tests.ui.test_poslink_app import SALE, Pos, client, free_port, ops_recorded, tap
 
 LEFT = Qt.MouseButton.LeftButton
@@ -277,3 +277,24 @@ def test_the_file_drop_settles_a_sale_and_its_returns_in_the_running_app(qtbot, 
     refused = result_of(folder, "ret-7002")
     assert refused["state"] == "refused" and refused["reason"] == "cancelled_at_counter"
     assert ops_recorded(win.register) == 2
+
+
+@pytest.mark.ui
+def test_a_pos_return_that_came_while_nobody_was_signed_in_is_shown_at_sign_in(qtbot, app):
+    win, counter, returns, link = app
+    settle_sale(qtbot, win, counter, link)
+    win.sign_out()
+    qtbot.waitUntil(lambda: win.current() is win.signin, timeout=5000)
+    call = PosReturnCall(link.url, link.token)
+    call.start()
+    # Ready on the (hidden) returns screen, never shown past the sign-in screen.
+    qtbot.waitUntil(lambda: returns.pos_headline.text() != "", timeout=10000)
+    qtbot.wait(200)
+    assert win.current() is win.signin
+    sign_in(qtbot, win)
+    qtbot.waitUntil(lambda: win.current() is returns, timeout=10000)
+    assert returns.pos_headline.text() == "POS から返品 ￥1,640"
+    qtbot.waitUntil(lambda: returns.confirm_button.isEnabled(), timeout=5000)
+    qtbot.mouseClick(returns.confirm_button, LEFT)
+    call.join(timeout=20)
+    assert call.answer["state"] == "confirmed"
