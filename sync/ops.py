@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from loyalty.ledger import pro_rata
 from loyalty.scan import member_no_is_valid
@@ -47,14 +47,12 @@ from sync.protocol import (
     OpKind,
     ReturnPayload,
     SaleLine,
+    SaleLookup,
     SalePayload,
 )
 from sync.store import RegisterStore, refusal_of
 from sync.store_db import dumps_compact, write_txn
 from sync.store_views import MemberView, StoreError
-
-if TYPE_CHECKING:
-    from sync.protocol import SaleLookup
 
 __all__ = [
     "KIND_NAMES", "OpFacts", "RecordedOp", "ReturnEstimate", "SaleNotHere", "SaleRecord",
