@@ -303,3 +303,37 @@ def test_a_pos_return_arriving_during_a_commit_is_shown_after_it(env):
     future.result(timeout=5)
     wait_until(lambda: flow.pos_return is not None and flow.preview is not None)
     assert flow.preview.pos_return_id == "RT-1"
+
+
+def test_a_return_committed_just_before_a_crash_reads_confirmed_after_the_restart(env,
+                                                                                  tmp_path):
+    from desktop.flows.returns import return_receipt
+    from desktop.poslink import PosLink, PosLinkConfig, register_receipt_finder
+
+    sale = env.pos_sale("P-1", [TEA])
+    env.pos_return("RT-1", "P-1", 1200)
+    found = ops.find_sale(env.store, sale.facts.receipt_no)
+
+    def slip(facts):
+        return return_receipt(facts, found, store_name="本店", footer="", tz=TOKYO,
+                              offline=False, staff_name=None)
+
+    # The register commits the return with its stamp; the process dies before the link
+    # hears of it (no `return_recorded`), so the broker still says "waiting".
+    recorded = ops.record_return(env.store, sale.facts.receipt_no, 1200, staff_id="C01",
+                                 local_time=NOW,
+                                 build_receipt=env.bridge.return_builder(slip, "RT-1"))
+    assert env.broker.get_return("RT-1").state == "waiting"
+    env.bridge.close()
+    env.broker.close()
+
+    link = PosLink(tmp_path, EventBus(), PosLinkConfig(), register_receipt_finder(env.store.path))
+    try:
+        view = link.broker.get_return("RT-1")
+        assert view.state == "confirmed"
+        assert view.result.receipt_no == recorded.facts.receipt_no
+        assert view.result.points_reversed == recorded.facts.estimate.points_reversed
+    finally:
+        link.stop()
+        env.broker = PosBroker(tmp_path / "other.db")  # the fixture closes what it holds
+        env.bridge = PosCounterBridge(env.broker, env.bus)
