@@ -44,6 +44,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -116,6 +117,14 @@ class OpsRefused(SyncError):
         super().__init__(f"HQ が取引を受け付けません（{status}: {detail}）", retry=True,
                          status=status)
         self.reason = f"invalid_op ({status}): {detail}"
+
+
+@dataclass(frozen=True)
+class _Writing:
+    """A batch's answers being written by the store thread."""
+
+    future: Future[set[str]]
+    results: list[OpResult]
 
 
 class TimedOut(SyncError):
@@ -300,30 +309,50 @@ class SyncClient(ChecksMixin):
 
     def push_once(self) -> PushSummary:
         """Push the oldest batch of the outbox; an op HQ refuses alone is set aside."""
-        batch = self.store.pending_batch(self.batch_size)
-        if not batch:
-            return PushSummary()
-        ids = [op.op_id for op in batch]
-        self.worker.call(self.store.mark_sent, ids)
-        started = time.monotonic()
-        try:
-            results = self._post_ops([op.body for op in batch], ids)
-        except OpsRefused as exc:
+        summary, writing, _ = self._push_batch(0, None)
+        self._finish(writing)
+        return summary
+
+    def _push_batch(self, after_seq: int, writing: _Writing | None
+                    ) -> tuple[PushSummary, _Writing | None, int]:
+        """Post the oldest batch after `after_seq` and have its answers written.
+
+        The answers are written by the store thread while this thread goes on to the next
+        batch (`writing` is the previous batch's write, finished here before anything
+        else is written): on a long backlog the register's own work then overlaps HQ's.
+        The ops are not marked as sent first: that was a commit per batch for a state
+        nothing reads, and an op waiting for its answer is pending either way. Returns
+        the summary, the write still running, and the device_seq to take the next batch
+        after (0 when the outbox is up to date again).
+        """
+        while True:
+            batch = self.store.pending_batch(self.batch_size, after_seq=after_seq)
+            if not batch:
+                return PushSummary(), writing, after_seq
+            ids = [op.op_id for op in batch]
+            started = time.monotonic()
             try:
-                return self._isolate(batch, exc)
-            except SyncError as stopped:
-                # Whatever the bisection did not get answered goes back in the queue.
-                self.worker.call(self.store.record_push_error, ids, str(stopped))
+                results = self._post_ops([op.body for op in batch], ids)
+            except OpsRefused as exc:
+                self._finish(writing)
+                try:
+                    return self._isolate(batch, exc), None, 0
+                except SyncError as stopped:
+                    # Whatever the bisection did not get answered goes back in the queue.
+                    self.worker.call(self.store.record_push_error, ids, str(stopped))
+                    raise
+            except SyncError as exc:
+                if exc.status == 413 and len(batch) > 1:
+                    # Too large as a request: a smaller one may pass, so no waiting
+                    # (bounded: the batch halves each time, and one op refused so raises).
+                    self.batch_size = max(MIN_BATCH, len(batch) // 2)
+                    continue
+                self._finish(writing)
                 raise
-        except SyncError as exc:
-            if exc.status == 413 and len(batch) > 1:
-                # Too large as a request: a smaller one may pass, so no waiting (bounded:
-                # the batch halves each time, and a single op refused so raises).
-                self.batch_size = max(MIN_BATCH, len(batch) // 2)
-                return self.push_once()
-            raise
-        self._adapt(len(batch), time.monotonic() - started)
-        return self._take_answers(ids, results)
+            self._adapt(len(batch), time.monotonic() - started)
+            self._finish(writing)
+            summary, writing = self._take_answers(ids, results, wait=False)
+            return summary, writing, batch[-1].device_seq
 
     def _adapt(self, sent: int, seconds: float) -> None:
         """The batch-size rule (module docstring): ×2 when fast, ÷2 when slow."""
@@ -347,7 +376,7 @@ class SyncClient(ChecksMixin):
             except OpsRefused as exc:
                 total = total + self._isolate(half, exc)
                 continue
-            total = total + self._take_answers(ids, results)
+            total = total + self._take_answers(ids, results)[0]
         return total
 
     def _refuse_locally(self, op: PendingOp, refused: OpsRefused) -> PushSummary:
@@ -392,7 +421,10 @@ class SyncClient(ChecksMixin):
         sent = set(ids)
         return [r for r in parsed.results if r.op_id in sent]
 
-    def _take_answers(self, ids: list[str], results: list[OpResult]) -> PushSummary:
+    def _take_answers(self, ids: list[str], results: list[OpResult], *, wait: bool = True
+                      ) -> tuple[PushSummary, _Writing | None]:
+        """Check HQ's answers to a batch and have them written; with `wait`, written
+        before this returns, otherwise the write is returned to be finished later."""
         if not results:
             # A 200 that answers none of the ops: nothing to record, and pushing the same
             # batch straight away would spin. They stay queued for the next round.
@@ -404,33 +436,53 @@ class SyncClient(ChecksMixin):
             self.worker.call(self.store.record_push_error, sorted(missing),
                              "HQ の応答に含まれていません")
         self._refused_streak = []
-        self._answered |= self.worker.call(self.store.record_push_results, results)
+        writing = _Writing(self.worker.submit(self.store.record_push_results, results), results)
         count = {s: 0 for s in ("applied", "duplicate", "rejected", "parked")}
         for r in results:
             count[r.status] += 1
+        summary = PushSummary(len(ids), count["applied"], count["duplicate"],
+                              count["rejected"], count["parked"])
+        if wait:
+            self._finish(writing)
+            return summary, None
+        return summary, writing
+
+    def _finish(self, writing: _Writing | None) -> None:
+        """Wait for a batch's answers to be written, then announce what needs announcing
+        (after the write, so a listener reading the store sees the answer)."""
+        if writing is None:
+            return
+        self._answered |= writing.future.result()
+        for r in writing.results:
             if r.status == "rejected":
                 self.events.emit("op_rejected", r.op_id, r.reason)
             elif r.status == "parked" and r.op_id not in self._parked_seen:
                 self._parked_seen.add(r.op_id)
                 self.events.emit("op_parked", r.op_id, r.member_id)
-        return PushSummary(len(ids), count["applied"], count["duplicate"],
-                           count["rejected"], count["parked"])
 
     def push_all(self, *, max_rounds: int = 1000) -> PushSummary:
-        """Push until the queue is empty (bounded; a huge backlog continues next round)."""
+        """Push until the queue is empty (bounded; a huge backlog continues next round).
+
+        Each batch is taken after the last one sent, whose answers may still be being
+        written; an op HQ left unanswered goes again next round."""
         total = PushSummary()
         last_progress = 0.0
-        for _ in range(max_rounds):
-            s = self.push_once()
-            total = total + s
-            if s.sent == 0 or not self.store.pending_batch(1):
-                break
-            # Counting the outbox reads every row's state: a few times a second is
-            # enough for a progress bar, and a long backlog is drained faster.
-            now = time.monotonic()
-            if now - last_progress >= PROGRESS_EVERY_S:
-                last_progress = now
-                self.events.emit("push_progress", total.sent, self.store.outbox_counts())
+        after_seq = 0
+        writing: _Writing | None = None
+        try:
+            for _ in range(max_rounds):
+                s, writing, after_seq = self._push_batch(after_seq, writing)
+                total = total + s
+                if s.sent == 0:
+                    break
+                # Counting the outbox reads every row's state: a few times a second is
+                # enough for a progress bar, and a long backlog is drained faster.
+                now = time.monotonic()
+                if now - last_progress >= PROGRESS_EVERY_S:
+                    last_progress = now
+                    self.events.emit("push_progress", total.sent, self.store.outbox_counts())
+        finally:
+            self._finish(writing)
         return total
 
     # -- pulling ----------------------------------------------------------------------

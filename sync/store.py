@@ -437,6 +437,8 @@ class RegisterStore(HoldsMixin, PullMixin, TokensMixin):
             s.execute(update(ReceiptRecord).where(ReceiptRecord.op_id == op_id).values(**values))
 
     def mark_sent(self, op_ids: list[str]) -> None:
+        """Mark ops as handed to HQ. The sync client no longer does this before a push
+        (a commit per batch for a state nothing reads); kept for tools and tests."""
         with self._wlock, write_txn(self._wconn) as con:
             con.executemany("UPDATE ops SET state = 'sent', attempts = attempts + 1 "
                             "WHERE op_id = ? AND state IN ('queued', 'sent')",
@@ -445,7 +447,8 @@ class RegisterStore(HoldsMixin, PullMixin, TokensMixin):
     def record_push_error(self, op_ids: list[str], error: str) -> None:
         """A transport failure: the ops stay pending and will be sent again unchanged."""
         with self._wlock, write_txn(self._wconn) as con:
-            con.executemany("UPDATE ops SET state = 'queued', last_error = ? "
+            con.executemany("UPDATE ops SET state = 'queued', last_error = ?, "
+                            "attempts = attempts + 1 "
                             "WHERE op_id = ? AND state IN ('queued', 'sent')",
                             [(error[:500], i) for i in op_ids])
 
@@ -503,7 +506,8 @@ class RegisterStore(HoldsMixin, PullMixin, TokensMixin):
             # A parked op asked again keeps the time it was first parked: the parked
             # watch measures how long it has waited from there.
             con.executemany(
-                "UPDATE ops SET state = ?, result = ?, last_error = ?, answered_at = "
+                "UPDATE ops SET state = ?, result = ?, last_error = ?, attempts = attempts + 1, "
+                "answered_at = "
                 "CASE WHEN state = 'parked' AND ? = 'parked' AND answered_at IS NOT NULL "
                 "THEN answered_at ELSE ? END WHERE op_id = ?", rows)
             cached = {m for (m,) in _in_chunks(
@@ -531,13 +535,15 @@ class RegisterStore(HoldsMixin, PullMixin, TokensMixin):
         self._stale_members |= replayed & set(changed)
         return set(changed)
 
-    def pending_batch(self, limit: int) -> list[PendingOp]:
+    def pending_batch(self, limit: int, *, after_seq: int = 0) -> list[PendingOp]:
         """The oldest unanswered ops as stored, in device_seq order, for a push: the body
-        is sent as it is, without parsing it back into a model."""
+        is sent as it is, without parsing it back into a model. `after_seq` skips the
+        ops of a batch already sent whose answers are still being written."""
         with self._readers.snapshot() as con:
             rows = con.execute(
                 "SELECT op_id, device_seq, member_id, body FROM ops "
-                "WHERE state IN ('queued', 'sent') ORDER BY device_seq LIMIT ?", (limit,)
+                "WHERE state IN ('queued', 'sent') AND device_seq > ? "
+                "ORDER BY device_seq LIMIT ?", (after_seq, limit)
             ).fetchall()
         return [PendingOp(*row) for row in rows]
 
