@@ -56,6 +56,7 @@ def wire_returns(register, services) -> None:
     """The returns flow as `build_services` is to make it: hearing the POS link's returns
     and asking HQ for another register's sales."""
     old = services.returns
+    old.close()  # harmless today; once build_services wires it, only one flow listens
     services.returns = ReturnFlow(
         register.store, register.worker, register.events, staff_book=register.staff,
         print_receipt=old.print_receipt, tz=old.tz, store_name=old.store_name,
