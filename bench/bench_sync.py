@@ -9,10 +9,11 @@
 - Fleet: many registers reconnect at once after an outage, each with its own store,
   store thread and `SyncClient` on its own thread, each with ops queued; every op must be
   applied exactly once. Figures: the time until all are drained (as ops/s over the
-  fleet, beside HQ's single-register ingest rate), and the p99 latency of the pushes HQ
-  answered, beside the p99 of `GET /v1/health` under as many clients at once. Failed
-  pushes (timeouts while HQ is saturated) are retried with the client's own backoff and
-  counted in the note.
+  fleet, beside HQ's single-register ingest rate; met when every op is applied exactly
+  once and nothing is left queued), and the p99 latency of every push attempt — a push
+  that failed or timed out counts with the time it took to fail — beside the p99 of
+  `GET /v1/health` under as many clients at once, with the failed attempts counted
+  beside it. Failed pushes are retried with the client's own backoff.
 
 The queues are written straight into SQLite (the sales' op bodies as the store writes
 them): recording 100,000 sales one commit at a time is bench_store's subject, not this.
@@ -75,7 +76,8 @@ def fill_queue(path: Path, device: str, store_id: str, n: int, rng: random.Rando
 
 
 class TimedTransport(httpx.HTTPTransport):
-    """Notes how long each push took to be answered (failures are counted, not timed)."""
+    """Notes how long each push took, answered or not: a failed or timed-out push is
+    timed until it failed and also counted by kind."""
 
     def __init__(self, latencies: list[float], failures: list[str], **kw: Any) -> None:
         super().__init__(**kw)
@@ -88,10 +90,13 @@ class TimedTransport(httpx.HTTPTransport):
             response = super().handle_request(request)
         except httpx.HTTPError as exc:
             if request.url.path.endswith("/push"):
+                self.latencies.append((time.perf_counter() - start) * 1000)
                 self.failures.append(type(exc).__name__)
             raise
         if request.url.path.endswith("/push"):
             self.latencies.append((time.perf_counter() - start) * 1000)
+            if response.status_code != 200:
+                self.failures.append(f"HTTP {response.status_code}")
         return response
 
 
@@ -136,8 +141,10 @@ def ingest_rate(url: str, token: str, device: str, n: int, rng: random.Random,
 
 
 def fleet(folder: Path, hq_url: str, db_url: str, tokens: dict[str, str], per: int
-          ) -> tuple[float, list[float], list[str], int]:
-    """Every register drains at once; returns (seconds, push latencies, failures, retries)."""
+          ) -> tuple[float, list[float], list[str], bool, str]:
+    """Every register drains at once; returns (seconds, latencies of every push attempt,
+    failed attempts, whether every op was applied exactly once with nothing left, and
+    what HQ holds)."""
     latencies: list[float] = []
     failures: list[str] = []
     errors: list[BaseException] = []
@@ -162,16 +169,18 @@ def fleet(folder: Path, hq_url: str, db_url: str, tokens: dict[str, str], per: i
     for t in threads:
         t.join(max(1.0, deadline - time.monotonic() + 30))
     elapsed = time.perf_counter() - start
-    if errors or any(t.is_alive() for t in threads):
-        raise RuntimeError(f"fleet: {len(errors)} registers failed: {errors[:1]!r}")
+    stuck = len(errors) + sum(t.is_alive() for t in threads)
     with psycopg.connect(db_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
-        total, distinct = conn.execute(
-            "SELECT count(*), count(DISTINCT op_id) FROM ops WHERE device_id LIKE 'F%'"
+        total, distinct, applied = conn.execute(
+            "SELECT count(*), count(DISTINCT op_id), count(*) FILTER (WHERE status = 'applied') "
+            "FROM ops WHERE device_id LIKE 'F%'"
         ).fetchone()  # type: ignore[misc]
-    if total != distinct or total != per * len(tokens):
-        raise RuntimeError(f"fleet: HQ holds {total} ops ({distinct} distinct), "
-                           f"expected {per * len(tokens)} once each")
-    return elapsed, latencies, failures, len(failures)
+    expected = per * len(tokens)
+    met = stuck == 0 and total == distinct == applied == expected
+    held = (f"HQ holds {total:,} ops ({distinct:,} distinct, {applied:,} applied) of "
+            f"{expected:,}; {stuck} registers not drained"
+            + (f" ({errors[0]!r})" if errors else ""))
+    return elapsed, latencies, failures, met, held
 
 
 def run(quick: bool) -> list[Figure]:
@@ -216,28 +225,31 @@ def run(quick: bool) -> list[Figure]:
                     size=n, size_unit="queued ops"))
             fleet_raw = ingest_rate(hq.url, ingest_token, "INGEST", ingest_n, rng, seq)
             health_p99 = _health_p99(hq.url, list(fleet_tokens.values()))
-            seconds, latencies, failures, retries = fleet(folder, hq.url, db_url, fleet_tokens,
-                                                          per)
+            seconds, latencies, failures, drained, held = fleet(folder, hq.url, db_url,
+                                                                fleet_tokens, per)
     finally:
         cluster.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
     total = registers * per
     p99 = percentile(latencies, 99)
-    kinds = ", ".join(sorted(set(failures))) or "none"
+    kinds = ", ".join(f"{k} × {failures.count(k)}" for k in sorted(set(failures))) or "none"
     figures += [
         Figure(BENCH, f"fleet of {registers} registers back from an outage, {per} ops each, "
                       "all drained", total / seconds, "ops/s",
                raw_name="HQ's own ingest, one register (bench_hq)", raw_value=fleet_raw,
-               target="all applied exactly once", met=True,
-               note=(f"{total:,} ops from {registers} registers at once, drained in "
-                     f"{seconds:.1f} s; every op applied once (HQ ops table checked)")),
-        Figure(BENCH, f"p99 push latency, fleet of {registers} registers at once", p99, "ms",
+               target="all applied exactly once, none lost", met=drained,
+               note=(f"{total:,} ops from {registers} registers at once, in {seconds:.1f} s; "
+                     f"{held} (HQ ops table checked)")),
+        Figure(BENCH, f"p99 push latency, fleet of {registers} registers at once, failed "
+                      "pushes included", p99, "ms",
                raw_name=f"p99 GET /v1/health, {registers} clients at once",
                raw_value=health_p99, higher_is_better=False,
-               note=(f"{len(latencies):,} answered pushes, median "
-                     f"{percentile(latencies, 50):.0f} ms; {retries} pushes failed and were "
-                     f"retried with backoff ({kinds})")),
+               target="0 lost, all drained", met=drained,
+               note=(f"{len(latencies):,} push attempts, {len(failures):,} of them failed "
+                     f"or timed out and were retried with backoff ({kinds}), each counted "
+                     f"with the time it took to fail; median "
+                     f"{percentile(latencies, 50):.0f} ms")),
     ]
     return figures
 
