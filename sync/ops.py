@@ -1,57 +1,54 @@
 """Recording the register's other ops: returns, adjustments, enrolments, card blocks and
-reissues, merges.
+reissues, merges — the way `RegisterStore.record_sale` writes a sale (`sync.ops_core`):
+one transaction takes the next device_seq, stores the op as it will be sent, its local
+effect (`points_delta`, the register's estimate until HQ answers), the cached directory
+changes the counter needs at once (a new member and card, a blocked card), its receipt,
+and an audit row naming the staff member and the approving manager. HQ is authoritative.
 
-Each op is written the way `RegisterStore.record_sale` writes a sale: one transaction on
-the store's writer connection takes the next device_seq, stores the op exactly as it
-will be sent, its local effect (`points_delta`, part of the member's pending balance
-until HQ answers), the cached directory changes the counter needs at once (a new member
-and card, a blocked card), its receipt when one is printed, and an audit row naming the
-staff member and the approving manager. HQ is authoritative: every local effect is the
-register's estimate, and the pull replaces it.
-
-A return's payload carries its own receipt number (like a sale's) and the sale's op id.
-The sale is this register's (its outbox), or one made at another register that HQ found
-by its receipt number (`sale_from_hq`): HQ's figures, plus this register's own returns of
-it that HQ has not applied yet, bound what may still be returned.
-
-Writes run on the store thread (`sync.worker.StoreWorker`); the read helpers at the end
-may run on any thread.
+This module holds the manager's corrections, enrolment, cards and merges; returns are in
+`sync.ops_returns`, and both are reached from here. Writes run on the store thread
+(`sync.worker.StoreWorker`); the read helpers at the end may run on any thread.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import unicodedata
 import uuid
-from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
 
-from loyalty.ledger import pro_rata
 from loyalty.scan import member_no_is_valid
 from sync import store_views
-from sync.audit import GENESIS_HASH, entry_hash
-from sync.models import utc_text
+from sync.ops_core import (
+    _CARD_UID_LENGTHS,
+    KIND_NAMES,
+    OpFacts,
+    OpReceiptBuilder,
+    RecordedOp,
+    ReturnEstimate,
+    _Plan,
+    _record,
+    record_op,
+)
+from sync.ops_returns import (
+    SaleNotHere,
+    SaleRecord,
+    find_sale,
+    normalize_receipt_no,
+    record_return,
+    return_estimate,
+    sale_from_hq,
+    with_local_returns,
+)
 from sync.phone import normalize_phone, phone_lookup_hash
 from sync.protocol import (
-    PAYLOADS,
     AdjustPayload,
     CardBlockPayload,
     CardReissuePayload,
     EnrollPayload,
     MergePayload,
-    Op,
-    OpKind,
-    ReturnPayload,
-    SaleLine,
-    SaleLookup,
-    SalePayload,
 )
-from sync.store import RegisterStore, refusal_of
-from sync.store_db import dumps_compact, write_txn
+from sync.store import RegisterStore
 from sync.store_views import MemberView, StoreError
 
 __all__ = [
@@ -61,403 +58,6 @@ __all__ = [
     "record_enroll", "record_merge", "record_op", "record_return", "return_estimate",
     "sale_from_hq", "with_local_returns",
 ]
-
-_INSERT_OP = (
-    "INSERT INTO ops (op_id, device_seq, kind, member_id, body, points_delta, state, "
-    "attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?)"
-)
-_INSERT_RECEIPT = (
-    "INSERT INTO receipts (op_id, receipt_no, model, print_state, print_attempts, created_at) "
-    "VALUES (?, ?, ?, 'pending', 0, ?)"
-)
-_CARD_UID_LENGTHS = (8, 14, 16, 20)  # 4/7/10-byte UIDs and FeliCa IDm, as HQ accepts them
-NO_PROGRAM = "ポイントプログラムがまだ届いていません。同期してください"
-MEMBER_NOT_HERE = "このお買上げの会員の情報がまだこのレジに届いていません。同期してからもう一度お試しください"
-KIND_NAMES = {"sale": "販売", "return": "返品", "adjust": "ポイント調整", "enroll": "入会",
-              "card_block": "カード停止", "card_reissue": "カード再発行", "merge": "会員統合"}
-
-
-@dataclass(frozen=True)
-class ReturnEstimate:
-    """What a return does to the points of its sale, as the register estimates it."""
-
-    sale_op_id: str
-    sale_receipt_no: str
-    returned_yen: int
-    points_reversed: int  # earned points taken back
-    points_restored: int  # redeemed points given back
-    remaining_yen: int  # still returnable after this return
-
-    @property
-    def points_delta(self) -> int:
-        return self.points_restored - self.points_reversed
-
-
-@dataclass(frozen=True)
-class OpFacts:
-    """What a receipt builder needs, known only inside the op's transaction."""
-
-    op_id: str
-    kind: str
-    device_id: str
-    store_id: str
-    device_seq: int
-    receipt_no: str
-    local_time: datetime
-    staff_id: str | None
-    approved_by: str | None
-    member: MemberView | None  # after the op's local effect
-    payload: Any  # the `sync.protocol` payload model of `kind`
-    points_delta: int
-    estimate: ReturnEstimate | None = None
-
-    @property
-    def balance_after(self) -> int | None:
-        return None if self.member is None else self.member.balance
-
-
-@dataclass(frozen=True)
-class RecordedOp:
-    facts: OpFacts
-    op: Op
-    receipt_model: dict[str, Any] | None
-
-
-OpReceiptBuilder = Callable[[OpFacts], dict[str, Any]]
-LocalEffect = Callable[[sqlite3.Connection], None]
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """An op decided inside its transaction: its member, payload and local effect."""
-
-    member_id: str
-    payload: Any
-    points_delta: int
-    effect: LocalEffect | None = None
-    estimate: ReturnEstimate | None = None
-    program_version: int | None = None
-    audit: dict[str, Any] = field(default_factory=dict)
-
-
-Planner = Callable[[sqlite3.Connection, str], _Plan]  # (connection, the op's receipt_no)
-
-
-# -- the one write path ------------------------------------------------------------------
-
-
-def record_op(store: RegisterStore, *, kind: OpKind, member_id: str, payload: Any,
-              points_delta: int, staff_id: str | None, local_time: datetime,
-              build_receipt: OpReceiptBuilder | None = None,
-              program_version: int | None = None, approved_by: str | None = None,
-              effect: LocalEffect | None = None) -> RecordedOp:
-    """Record one op of `kind` (not a sale) with its local effect in one commit.
-
-    `program_version` defaults to the newest program the register holds; `effect` makes
-    further cache changes in the same transaction. Store thread only.
-    """
-    if kind == "sale" or PAYLOADS.get(kind) is not type(payload):
-        raise ValueError(f"{kind}: needs its own payload model (sales use record_sale)")
-    plan = _Plan(member_id, payload, points_delta, effect, program_version=program_version)
-    return _record(store, kind, lambda _con, _no: plan, staff_id=staff_id,
-                   local_time=local_time, build_receipt=build_receipt, approved_by=approved_by)
-
-
-def _record(store: RegisterStore, kind: OpKind, plan_of: Planner, *, staff_id: str | None,
-            local_time: datetime, build_receipt: OpReceiptBuilder | None,
-            approved_by: str | None) -> RecordedOp:
-    if local_time.tzinfo is None:
-        raise ValueError("local_time must be timezone-aware")
-    # The sale path's transaction, on the same writer connection and lock: one writer,
-    # BEGIN IMMEDIATE, and a device_seq taken and used in the same commit.
-    with store._wlock, write_txn(store._wconn) as con:
-        health = con.execute("SELECT state, kept_path FROM recovery WHERE id = 1").fetchone()
-        refused = refusal_of(health[0], health[1]) if health else None
-        if refused is not None:
-            raise refused
-        state = con.execute("SELECT device_id, store_id, next_device_seq FROM sync_state "
-                            "WHERE id = 1").fetchone()
-        if state is None:
-            raise StoreError("レジが登録されていません")
-        device_id, store_id, seq = state
-        receipt_no = f"{device_id}-{seq:06d}"
-        plan = plan_of(con, receipt_no)
-        member_id = plan.member_id
-        op_id = str(uuid.uuid4())
-        op = Op(op_id=op_id, kind=kind, device_id=device_id, device_seq=seq,
-                store_id=store_id, staff_id=staff_id, local_time=local_time,
-                program_version=plan.program_version or _newest_program(con),
-                member_id=member_id, payload=plan.payload)
-        created = utc_text(local_time)
-        con.execute("UPDATE sync_state SET next_device_seq = ? WHERE id = 1", (seq + 1,))
-        con.execute(_INSERT_OP, (op_id, seq, kind, member_id, op.model_dump_json(),
-                                 plan.points_delta, created))
-        if plan.effect is not None:
-            plan.effect(con)
-        facts = OpFacts(op_id, kind, device_id, store_id, seq, receipt_no, local_time, staff_id,
-                        approved_by, store_views.member_by_id(con, member_id), plan.payload,
-                        plan.points_delta, plan.estimate)
-        model = build_receipt(facts) if build_receipt is not None else None
-        if model is not None:
-            con.execute(_INSERT_RECEIPT, (op_id, receipt_no, dumps_compact(model), created))
-        _append_audit(con, f"op_{kind}", local_time, staff_id,
-                      {"op_id": op_id, "receipt_no": receipt_no, "approved_by": approved_by,
-                       **plan.audit})
-    return RecordedOp(facts, op, model)
-
-
-def _newest_program(con: sqlite3.Connection) -> int:
-    row = con.execute("SELECT max(version) FROM programs").fetchone()
-    if row is None or row[0] is None:
-        raise StoreError(NO_PROGRAM)
-    return int(row[0])
-
-
-def _append_audit(con: sqlite3.Connection, kind: str, at: datetime, staff_id: str | None,
-                  detail: dict[str, Any]) -> None:
-    # `sync.audit.append_audit` needs an ORM session; this is its plain-SQL twin so the
-    # audit row commits with the op. Same hash, same stored text.
-    last = con.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-    detail = json.loads(json.dumps(detail, ensure_ascii=False))
-    at_text = utc_text(at)
-    con.execute("INSERT INTO audit_log (seq, at, kind, staff_id, detail, prev_hash, hash) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (seq, at_text, kind, staff_id, dumps_compact(detail), prev,
-                 entry_hash(seq, at_text, kind, staff_id, detail, prev)))
-
-
-# -- returns -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SaleRecord:
-    """A sale being returned, with what earlier returns already took back.
-
-    `source` "register": a sale of this register's outbox. "hq": a sale of another
-    register as HQ answered for it; `hq_returned_*` are HQ's applied returns and
-    `hq_return_ids` their op ids, so this register's own returns are added once only.
-    """
-
-    op_id: str
-    receipt_no: str
-    member_id: str
-    local_time: datetime
-    amount_yen: int
-    points_earned: int  # HQ's figure once it answered, else the register's quote
-    points_redeemed: int
-    lines: tuple[SaleLine, ...]
-    program_version: int
-    state: str  # the sale op's outbox state ("applied" for a sale found at HQ)
-    receipt_model: dict[str, Any] | None
-    returned_yen: int = 0  # by earlier returns HQ has not refused
-    returned_lines: tuple[SaleLine, ...] = ()
-    confirmed: bool = False  # the points are HQ's own figures
-    source: str = "register"
-    device_id: str = ""  # the register that sold it (set for a sale found at HQ)
-    hq_returned_yen: int = 0
-    hq_returned_lines: tuple[SaleLine, ...] = ()
-    hq_return_ids: tuple[str, ...] = ()
-
-    @property
-    def remaining_yen(self) -> int:
-        return self.amount_yen - self.returned_yen
-
-    def returnable_lines(self) -> list[SaleLine]:
-        """The basket lines not returned yet, in the sale's order."""
-        left = Counter(self.returned_lines)
-        out: list[SaleLine] = []
-        for line in self.lines:
-            if left[line] > 0:
-                left[line] -= 1
-            else:
-                out.append(line)
-        return out
-
-
-class SaleNotHere(StoreError):
-    """The receipt is not in this register's records. `device_id` is the register its
-    number names; `other_register` when that is not this one (HQ may know the sale)."""
-
-    def __init__(self, message: str, receipt_no: str, device_id: str,
-                 other_register: bool) -> None:
-        super().__init__(message)
-        self.receipt_no, self.device_id, self.other_register = \
-            receipt_no, device_id, other_register
-
-
-def normalize_receipt_no(text: str) -> str:
-    """A receipt number as typed or scanned: "r01-1" and "Ｒ０１－０００００１" both name R01-000001."""
-    s = unicodedata.normalize("NFKC", text).strip().upper().replace("ー", "-")
-    if s.startswith("TR:"):
-        s = s[3:]
-    device, dash, seq = s.rpartition("-")
-    if dash and device and seq.isdigit():
-        return f"{device}-{int(seq):06d}"
-    return s
-
-
-def _load_sale(con: sqlite3.Connection, receipt_no: str) -> SaleRecord:
-    ident = con.execute("SELECT device_id FROM sync_state WHERE id = 1").fetchone()
-    here = ident[0] if ident else ""
-    receipt_no = normalize_receipt_no(receipt_no)
-    if receipt_no.isdigit():  # the cashier typed only the number after this register's id
-        receipt_no = f"{here}-{int(receipt_no):06d}"
-    row = con.execute(
-        "SELECT o.op_id, o.kind, o.body, o.state, o.result, r.model FROM receipts r "
-        "JOIN ops o ON o.op_id = r.op_id WHERE r.receipt_no = ?", (receipt_no,)).fetchone()
-    if row is None:
-        # A sale salvaged from a damaged database keeps its op but not its receipt.
-        row = con.execute(
-            "SELECT op_id, kind, body, state, result, NULL FROM ops WHERE kind = 'sale' "
-            "AND json_extract(body, '$.payload.receipt_no') = ?", (receipt_no,)).fetchone()
-    if row is None:
-        device = receipt_no.rpartition("-")[0]
-        other = bool(device) and device != here
-        where = "別のレジの取引です" if other else "このレジの記録にありません"
-        raise SaleNotHere(f"取引 {receipt_no} は{where}。販売したレジか、本部で返品を受け付けてください",
-                          receipt_no, device, other)
-    op_id, kind, body, state, result_text, model = row
-    if kind != "sale":
-        raise StoreError(f"取引 {receipt_no} は販売ではありません（{KIND_NAMES.get(kind, kind)}）")
-    op = Op.model_validate_json(body)
-    sale = op.payload
-    assert isinstance(sale, SalePayload)
-    result = json.loads(result_text) if result_text else {}
-    confirmed = state in ("applied", "duplicate") and bool(result)
-    earned, redeemed = sale.points_earned, sale.points_redeemed
-    if confirmed:  # HQ's figures are the ones its reversal will use
-        earned = _or(result.get("points_earned"), earned)
-        redeemed = _or(result.get("points_redeemed"), redeemed)
-    returned_yen, returned_lines = _local_returns(con, op_id, ())
-    return SaleRecord(op_id, sale.receipt_no, op.member_id, op.local_time, sale.amount_yen,
-                      earned, redeemed, tuple(sale.lines or ()), op.program_version, state,
-                      json.loads(model) if model else None, returned_yen,
-                      returned_lines, confirmed, device_id=op.device_id)
-
-
-def _local_returns(con: sqlite3.Connection, sale_op_id: str,
-                   skip: Sequence[str]) -> tuple[int, tuple[SaleLine, ...]]:
-    """Yen and lines of this register's returns of the sale HQ has not refused, leaving
-    out `skip` (returns HQ already counts). By the sale's op id only: a merge since may
-    have put a return under another member."""
-    returned_yen, returned_lines = 0, []
-    for ret_id, ret_body in con.execute(
-            "SELECT op_id, body FROM ops WHERE kind = 'return' AND state != 'rejected' "
-            "AND json_extract(body, '$.payload.sale_op_id') = ? ORDER BY device_seq",
-            (sale_op_id,)):
-        if ret_id in skip:
-            continue
-        ret = Op.model_validate_json(ret_body).payload
-        assert isinstance(ret, ReturnPayload)
-        returned_yen += ret.returned_yen
-        returned_lines += ret.lines or []
-    return returned_yen, tuple(returned_lines)
-
-
-def sale_from_hq(lookup: SaleLookup) -> SaleRecord:
-    """A sale of another register as HQ recorded it (`GET /v1/sales/by-receipt/…`), ready
-    for `with_local_returns` and `record_return(hq_sale=…)`. The member is the one HQ
-    applies a return to (after a merge, the target)."""
-    lines = tuple(lookup.lines or ())
-    returned = tuple(lookup.returned_lines)
-    return SaleRecord(lookup.op_id, lookup.receipt_no, lookup.member_id, lookup.local_time,
-                      lookup.amount_yen, lookup.points_earned, lookup.points_redeemed, lines,
-                      lookup.program_version, "applied", None, lookup.returned_yen, returned,
-                      confirmed=True, source="hq", device_id=lookup.device_id,
-                      hq_returned_yen=lookup.returned_yen, hq_returned_lines=returned,
-                      hq_return_ids=tuple(r.op_id for r in lookup.returns))
-
-
-def _add_local_returns(con: sqlite3.Connection, sale: SaleRecord) -> SaleRecord:
-    yen, lines = _local_returns(con, sale.op_id, sale.hq_return_ids)
-    return replace(sale, returned_yen=sale.hq_returned_yen + yen,
-                   returned_lines=sale.hq_returned_lines + lines)
-
-
-def with_local_returns(store: RegisterStore, sale: SaleRecord) -> SaleRecord:
-    """A sale found at HQ, with this register's returns of it HQ has not applied yet."""
-    with store._readers.snapshot() as con:
-        return _add_local_returns(con, sale)
-
-
-def _or(value: Any, default: int) -> int:
-    return default if value is None else int(value)
-
-
-def return_estimate(sale: SaleRecord, returned_yen: int,
-                    lines: Sequence[SaleLine] | None = None) -> ReturnEstimate:
-    """The points a return of ¥`returned_yen` (or of `lines`) of `sale` moves.
-
-    HQ's rule, on the cumulative amount returned: earned points taken back rounded down,
-    used points given back rounded up, so returns that add up to the sale undo it exactly.
-    HQ applies it per lot, so its answer may differ by a point; its answer counts.
-    """
-    if lines:
-        if sum(ln.amount_yen for ln in lines) != returned_yen:
-            raise StoreError("返品する明細の合計が返品金額と一致しません")
-        left = Counter(sale.returnable_lines())
-        for line in lines:
-            if left[line] <= 0:
-                raise StoreError(f"明細「{line.name or line.sku}」はすでに返品済みか、"
-                                 "この取引にありません")
-            left[line] -= 1
-    if isinstance(returned_yen, bool) or not isinstance(returned_yen, int) or returned_yen <= 0:
-        raise StoreError("返品金額は1円以上で入力してください")
-    if returned_yen > sale.remaining_yen:
-        raise StoreError(f"返品できるのは残り ￥{sale.remaining_yen:,} までです"
-                         f"（お買上げ ￥{sale.amount_yen:,}、返品済み ￥{sale.returned_yen:,}）")
-    before, after = sale.returned_yen, sale.returned_yen + returned_yen
-    total = sale.amount_yen
-    reversed_pts = (pro_rata(sale.points_earned, after, total)
-                    - pro_rata(sale.points_earned, before, total))
-    restored = (pro_rata(sale.points_redeemed, after, total, round_up=True)
-                - pro_rata(sale.points_redeemed, before, total, round_up=True))
-    return ReturnEstimate(sale.op_id, sale.receipt_no, returned_yen, reversed_pts, restored,
-                          total - after)
-
-
-def record_return(store: RegisterStore, sale_receipt_no: str, returned_yen: int, *,
-                  staff_id: str | None, local_time: datetime,
-                  lines: Sequence[SaleLine] | None = None, approved_by: str | None = None,
-                  build_receipt: OpReceiptBuilder | None = None,
-                  hq_sale: SaleRecord | None = None) -> RecordedOp:
-    """A full or partial return of a sale of this register, or of `hq_sale` (another
-    register's sale as HQ answered for it, `sale_from_hq`).
-
-    Refused when it would return more than what is left of the sale after earlier
-    returns, or when HQ refused the sale. The local effect is the estimate: minus the
-    earned points, plus the redeemed points, pro rata. The op is the sale's member's and
-    carries the sale's program version, which the reversal follows.
-    """
-
-    def plan(con: sqlite3.Connection, receipt_no: str) -> _Plan:
-        if hq_sale is not None:
-            sale = _add_local_returns(con, hq_sale)
-            if store_views.member_by_id(con, sale.member_id) is None:
-                # The slip and the pending balance need the member at this register.
-                raise StoreError(MEMBER_NOT_HERE)
-        else:
-            sale = _load_sale(con, sale_receipt_no)
-        if sale.state == "rejected":
-            raise StoreError("この取引は本部で受け付けられなかったため、返品のポイント処理はできません")
-        est = return_estimate(sale, returned_yen, lines)
-        payload = ReturnPayload(sale_op_id=sale.op_id, returned_yen=returned_yen,
-                                receipt_no=receipt_no, lines=list(lines) if lines else None)
-        return _Plan(sale.member_id, payload, est.points_delta, estimate=est,
-                     program_version=sale.program_version,
-                     audit={"sale_op_id": sale.op_id, "returned_yen": returned_yen,
-                            "sale_device_id": sale.device_id})
-
-    return _record(store, "return", plan, staff_id=staff_id, local_time=local_time,
-                   build_receipt=build_receipt, approved_by=approved_by)
-
-
-def find_sale(store: RegisterStore, receipt_no: str) -> SaleRecord:
-    """The sale with this receipt number in this register's outbox, or StoreError saying
-    where the return must be made instead."""
-    with store._readers.snapshot() as con:
-        return _load_sale(con, receipt_no)
 
 
 # -- manager corrections -------------------------------------------------------------------
