@@ -7,7 +7,7 @@ Each panel only draws what it is given; `desktop.screens.counter` decides when.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QPixmap
@@ -51,6 +51,12 @@ def pts(points: int) -> str:
 
 def day(when: datetime, tz: tzinfo) -> str:
     return when.astimezone(tz).strftime("%Y/%m/%d")
+
+
+def last_day(expires_at: datetime, tz: tzinfo) -> str:
+    """The last day points can be used: an expiry is the instant they lapse (the next
+    midnight), which shown as a date would read one day late. Receipts say the same."""
+    return day(expires_at - timedelta(microseconds=1), tz)
 
 
 class MemberPanel(QWidget):
@@ -139,7 +145,7 @@ class MemberPanel(QWidget):
         self.balance.setText(pts(member.balance))
         if flags.expiring_points and flags.expiring_first is not None:
             self.expiring.setText(self.tr("まもなく失効: {points}（最初は {date}）").format(
-                points=pts(flags.expiring_points), date=day(flags.expiring_first, tz)))
+                points=pts(flags.expiring_points), date=last_day(flags.expiring_first, tz)))
         self.blocked.setText(self.tr("停止中のカード {n} 枚").format(n=flags.blocked_cards))
         self.debt.setText(self.tr("未精算 {points}").format(points=pts(flags.debt)))
         for widget, shown in ((self.name, True), (self.kana, bool(member.kana)),
@@ -324,7 +330,7 @@ class QuotePanel(QWidget):
             if bonus.limited and bonus.expires_at is not None:
                 extra = "<br><span style='color:#8d5a00; font-size:13px'>{}</span>".format(
                     _html(self.tr("期間限定・{date} まで").format(
-                        date=day(bonus.expires_at, tz))))
+                        date=last_day(bonus.expires_at, tz))))
             rows.append(f"<tr><td>{_html(name)}{extra}</td>"
                         f"<td align='right' valign='top'>&nbsp;+{pts(bonus.points)}</td></tr>")
         for note in q.notes:

@@ -39,6 +39,7 @@ from desktop.flows.signin import Approval
 from desktop.i18n import core
 from desktop.receipts import pts
 from desktop.screens.base import EventRelay, Screen, ShellContext, label, restyle
+from desktop.screens.counter_parts import last_day
 from devices.cards import CardEvent
 from sync.ops import RecordedOp
 from sync.staff import StaffView
@@ -389,7 +390,7 @@ class LookupScreen(Screen):
         self.lots.setRowCount(len(m.lots))
         for i, lot in enumerate(m.lots):
             kind = self.tr("期間限定") if lot.kind == "limited" else self.tr("通常")
-            expires = (lot.expires_at.astimezone(self.flow.tz).strftime("%Y/%m/%d")
+            expires = (self.tr("{date} まで").format(date=last_day(lot.expires_at, self.flow.tz))
                        if lot.expires_at else self.tr("期限なし"))
             for j, (text, right) in enumerate(((kind, False), (pts(lot.points), True),
                                                (expires, False))):
