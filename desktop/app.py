@@ -203,6 +203,18 @@ def hq_ca_file(settings: Settings) -> Path | None:
     return path
 
 
+def returns_limits(settings: Settings) -> tuple[int, int]:
+    """The returns policy's thresholds (yen, days) beyond which a manager approves; a
+    negative one is a typo, not a policy."""
+    limits = []
+    for key in ("returns.manager_over_yen", "returns.manager_after_days"):
+        value = int(settings.get(key))
+        if value < 0:
+            raise SettingsError(f"{key}: 0 以上で指定してください（{value}）")
+        limits.append(value)
+    return limits[0], limits[1]
+
+
 def poslink_config(settings: Settings) -> PosLinkConfig | None:
     """The POS link's settings, checked; None when the link is off."""
     port = int(settings.get("poslink.port"))
@@ -213,9 +225,13 @@ def poslink_config(settings: Settings) -> PosLinkConfig | None:
     if not MIN_INTERVAL_S <= interval <= MAX_INTERVAL_S:
         raise SettingsError(f"poslink.drop_interval_seconds: {MIN_INTERVAL_S}〜{MAX_INTERVAL_S} "
                             f"秒で指定してください（{interval}）")
+    expire = int(settings.get("poslink.expire_minutes"))
+    if not 1 <= expire <= 1440:
+        raise SettingsError(f"poslink.expire_minutes: 1〜1440 分で指定してください（{expire}）")
     if not port and not drop_dir:
         return None
-    return PosLinkConfig(port=port, drop_dir=drop_dir, drop_interval_s=interval)
+    return PosLinkConfig(port=port, drop_dir=drop_dir, drop_interval_s=interval,
+                         expire_after_s=expire * 60)
 
 
 def build_register(settings: Settings, *, events: EventBus | None = None,
@@ -274,6 +290,7 @@ def build_register(settings: Settings, *, events: EventBus | None = None,
         # Reprints say when they were made in the register's own time zone.
         prints = PrintQueue(printer, store, worker, events, tz=tz)
         identifier = Identifier(store, skew_seconds=int(settings.get("tokens.skew_seconds")))
+        returns_limits(settings)  # the returns screen's policy, refused here when wrong
         link_config = poslink_config(settings)
         if link_config is not None:
             # Opened (and reconciled with the register's receipts) before the flow, so a

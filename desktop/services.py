@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from pydantic import ValidationError
 
+from desktop.app import returns_limits
 from desktop.flows.enrol import EnrolFlow
 from desktop.flows.lookup import LookupFlow
 from desktop.flows.reports import ReportsFlow
@@ -219,11 +220,15 @@ def build_services(register: Register) -> Services:
     hq = register.sync.hq
     hq_lookup = HqLookup(hq.url, hq.token, ca_file=hq.ca_file) if hq.url and hq.token else None
     current = register.session.current
+    over_yen, after_days = returns_limits(s)  # checked when the register was built
     services = Services(
         events=register.events,
         returns=ReturnFlow(register.store, register.worker, register.events,
                            staff_book=register.staff, print_receipt=print_receipt, tz=tz,
-                           store_name=store_name, staff=current, online=online),
+                           store_name=store_name, staff=current, online=online,
+                           manager_over_yen=over_yen, manager_after_days=after_days,
+                           pos=register.poslink.bridge if register.poslink is not None else None,
+                           hq=hq_lookup),
         enrol=EnrolFlow(register.store, register.worker, register.events, tz=tz,
                         store_name=store_name, print_receipt=print_receipt, staff=current),
         lookup=LookupFlow(register.store, register.worker, register.events, tz=tz,
@@ -239,7 +244,7 @@ def build_services(register: Register) -> Services:
         cards=cards,
         hq_lookup=hq_lookup,
     )
-    services._closers += [services.lookup.close, services.reports.close,
+    services._closers += [services.returns.close, services.lookup.close, services.reports.close,
                           services.settings.close]
     if hq_lookup is not None:
         services._closers.append(hq_lookup.close)

@@ -49,7 +49,9 @@ SETTINGS: tuple[Setting, ...] = (
         "Settings", "レシートに印字する店舗名")),
     # -- devices: what the settings screen chooses, then each driver's own options --------
     Setting("devices.reader", str, "simulated", QT_TRANSLATE_NOOP(
-        "Settings", "カードリーダー: simulated, pcsc（最初のリーダー）, pcsc:<リーダー名>")),
+        "Settings", "カードリーダー: simulated, pcsc（最初のリーダー）, pcsc:<リーダー名>。"
+        "カードのファイルから会員番号を読むときは ?aid=…&file=…&length=…&encoding=ascii|bcd|hex "
+        "を続ける")),
     Setting("devices.printer", str, "simulated", QT_TRANSLATE_NOOP(
         "Settings", "プリンター: simulated, network:HOST[:PORT], usb:VID:PID, serial:PORT, "
         "file:/dev/usb/lp0。?mode=kanji（テキスト）|raster（画像）&paper=58|80&profile=機種")),
@@ -93,6 +95,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Settings", "POS 連携のファイル受け渡しフォルダ。空なら使わない")),
     Setting("poslink.drop_interval_seconds", float, 1.0, QT_TRANSLATE_NOOP(
         "Settings", "受け渡しフォルダを確認する間隔（秒、0.1〜10）")),
+    Setting("poslink.expire_minutes", int, 10, QT_TRANSLATE_NOOP(
+        "Settings", "POS の取引・返品がレジで確定されないまま待てる時間（分、1〜1440）。"
+        "過ぎると取り消され、次を受け付ける")),
+    Setting("returns.manager_over_yen", int, 10_000, QT_TRANSLATE_NOOP(
+        "Settings", "この金額（円）を超える返品には店長の承認が必要")),
+    Setting("returns.manager_after_days", int, 30, QT_TRANSLATE_NOOP(
+        "Settings", "お買上げからこの日数を過ぎた返品には店長の承認が必要")),
 )
 _BY_KEY = {s.key: s for s in SETTINGS}
 

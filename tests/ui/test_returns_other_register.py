@@ -13,9 +13,7 @@ from PySide6.QtTest import QTest
 
 from desktop.hq_lookup import HqLookup
 from tests.ui.shell_support import signed_in
-from tests.ui.test_returns_pos_app import wired  # noqa: F401 - the returns flow's wiring
 
-pytestmark = pytest.mark.usefixtures("wired")
 LEFT = Qt.MouseButton.LeftButton
 MEMBER = "M0000001"  # 山田 花子
 

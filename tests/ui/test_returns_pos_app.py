@@ -22,9 +22,6 @@ import httpx
 import pytest
 from PySide6.QtCore import Qt
 
-import desktop.window
-from desktop import services as services_module
-from desktop.flows.returns import ReturnFlow
 from tests.ui.shell_support import sign_in, signed_in
 from tests.ui.test_poslink_app import SALE, Pos, client, free_port, ops_recorded, tap
 
@@ -52,34 +49,8 @@ class PosReturnCall(threading.Thread):
             self.answer = answer
 
 
-def wire_returns(register, services) -> None:
-    """The returns flow as `build_services` is to make it: hearing the POS link's returns
-    and asking HQ for another register's sales."""
-    old = services.returns
-    old.close()  # harmless today; once build_services wires it, only one flow listens
-    services.returns = ReturnFlow(
-        register.store, register.worker, register.events, staff_book=register.staff,
-        print_receipt=old.print_receipt, tz=old.tz, store_name=old.store_name,
-        staff=old.staff, online=old.online,
-        pos=register.poslink.bridge if register.poslink is not None else None,
-        hq=services.hq_lookup)
-    services._closers.append(services.returns.close)
-
-
 @pytest.fixture
-def wired(monkeypatch):
-    original = services_module.build_services
-
-    def build(register):
-        services = original(register)
-        wire_returns(register, services)
-        return services
-
-    monkeypatch.setattr(desktop.window, "build_services", build)
-
-
-@pytest.fixture
-def app(qtbot, wired, open_window):
+def app(qtbot, open_window):
     """(window, counter screen, returns screen, POS link) of a started, signed-in app."""
     win = open_window(**{"poslink.port": free_port()})
     counter = signed_in(qtbot, win)
@@ -238,7 +209,7 @@ def result_of(folder: Path, name: str) -> dict[str, Any] | None:
 
 
 @pytest.mark.ui
-def test_the_file_drop_settles_a_sale_and_its_returns_in_the_running_app(qtbot, wired,
+def test_the_file_drop_settles_a_sale_and_its_returns_in_the_running_app(qtbot,
                                                                          open_window,
                                                                          tmp_path):
     folder = tmp_path / "drop"
