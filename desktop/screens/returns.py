@@ -320,6 +320,7 @@ class ReturnsScreen(Screen):
 
     def show_sale(self, sale: SaleRecord) -> None:
         self.reset()
+        self.receipt_no.setText(sale.receipt_no)  # also when the sale came from a scan or a void
         f = self.sale_fields
         f["receipt"].setText(sale.receipt_no)
         f["when"].setText(sale.local_time.astimezone(self.flow.tz).strftime("%Y/%m/%d %H:%M"))
@@ -371,15 +372,16 @@ class ReturnsScreen(Screen):
         # One whole sentence a line: the heading, then each reason.
         self.approval_reasons.setText("\n".join(
             [self.tr("店長の承認が必要です。"), *(core(r) for r in preview.approval_reasons)]))
-        if preview.pos_return_id is not None:
-            self._check_lines(preview)
+        # The ticks follow the flow's choice, whoever made it: the cashier's clicks, the
+        # POS's lines, or a void from the counter (every line).
+        self._check_lines(preview)
         self.approved.setText(self.tr("承認済み（{who}）").format(who=preview.approved_by)
                               if preview.approved_by else "")
         self.confirm_button.setEnabled(not preview.needs_approval)
         self.show_message("")
 
     def _check_lines(self, preview: ReturnPreview) -> None:
-        """Tick the lines the POS returned (a POS return's lines are not chosen here)."""
+        """Tick the lines the return takes back, as the flow has them."""
         left = list(preview.lines)
         sale = preview.sale
         self.lines.blockSignals(True)

@@ -253,3 +253,29 @@ def test_printer_strip_lists_unprinted_receipts_in_whole_sentences(qtbot):
                                   unprinted_count=7))
     assert strip.title.text() == \
         "印刷できなかったレシート 7 件（R01-000003、R01-000004、R01-000005 ほか）"
+
+
+@pytest.mark.ui
+def test_void_of_a_basket_sale_ticks_every_line_on_the_returns_screen(qtbot, open_window):
+    win = open_window()
+    counter = signed_in(qtbot, win)
+    returns = win.screens["returns"]
+    qtbot.mouseClick(counter.devices.button("山田 花子"), LEFT)
+    qtbot.waitUntil(lambda: counter.amount.isEnabled(), timeout=5000)
+    for name, amount in (("お米 5kg", "2480"), ("緑茶 2L", "694")):
+        counter.basket.name.setText(name)
+        counter.amount.setText(amount)
+        qtbot.mouseClick(counter.basket.add, LEFT)
+    qtbot.mouseClick(counter.confirm_button, LEFT)
+    qtbot.waitUntil(lambda: receipt_shown(counter), timeout=15000)
+    [body] = op_bodies(win.register)
+    qtbot.mouseClick(counter.void_button, LEFT)
+    flow = win.services.returns
+    qtbot.waitUntil(lambda: flow.state is ReturnState.PREVIEW, timeout=10000)
+    # What the screen shows is what will be returned: the receipt, and every line ticked
+    # (the screen hears the flow's events through the GUI thread's queue).
+    qtbot.waitUntil(lambda: returns.lines.count() == 2 and all(
+        returns.lines.item(i).checkState() == Qt.CheckState.Checked for i in range(2)),
+        timeout=5000)
+    assert returns.receipt_no.text() == body["payload"]["receipt_no"]
+    assert flow.preview.estimate.returned_yen == 3174
