@@ -22,7 +22,7 @@ FORWARDED = (
     "receipt_image", "receipt_printed", "print_failed", "print_waiting", "print_retrying",
     "online_changed", "synced", "op_rejected", "cards_changed", "bootstrap_progress",
     "push_progress", "staff_changed", "sign_in_refused", "sync_halted", "op_parked",
-    "op_parked_overdue", "parked_changed", "parked_resolved",
+    "op_parked_overdue", "parked_changed", "parked_resolved", "reader_added", "reader_removed",
 )
 
 
@@ -53,6 +53,8 @@ class QtBridge(QObject):
     op_parked_overdue = Signal(str, str, object, object)  # op id, member, since, sale op id
     parked_changed = Signal(object)  # ParkedStatus: how many, and the overdue ones
     parked_resolved = Signal(str, str, object)  # op id, HQ's status, its reason (or None)
+    reader_added = Signal(str, str, bool)  # reader name, its spec, whether the counter's
+    reader_removed = Signal(str, str, bool)
 
     def __init__(self, events: EventBus) -> None:
         super().__init__()

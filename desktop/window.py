@@ -158,6 +158,8 @@ class MainWindow(QMainWindow):
         bridge.op_rejected.connect(self.op_rejected)
         bridge.sync_halted.connect(self.sync_halted)
         bridge.parked_changed.connect(self.parked_changed)
+        bridge.reader_removed.connect(self.reader_removed)
+        bridge.reader_added.connect(self.reader_added)
         self._halted = False
         self._synced_once = False
         self.status_read.connect(self._status_arrived)
@@ -448,6 +450,20 @@ class MainWindow(QMainWindow):
             self.tr("元のお買上げがまだ HQ に届いていないため、ポイントが戻せません。お買上げをした"
                     "レジが HQ に接続しているか確かめ、そのレジで「今すぐ同期」を押してください。"
                     "解決しないときは本部に連絡してください"), level="warning")
+
+    def reader_removed(self, name: str, _spec: str, configured: bool) -> None:
+        """The counter's own card reader was unplugged (others come and go unannounced)."""
+        if not configured:
+            return
+        self.banner.show_problem(
+            "reader", self.tr("カードリーダー（{name}）が外れました").format(name=name),
+            self.tr("USB ケーブルを差し直してください。つながると自動で使えるようになります。"
+                    "その間は会員 QR の読み取りか、会員番号の入力で続けられます"),
+            level="warning")
+
+    def reader_added(self, _name: str, _spec: str, configured: bool) -> None:
+        if configured:
+            self.banner.dismiss("reader")
 
     def show_error(self, text: str, advice: str) -> None:
         self.banner.show_problem("screen", text, advice)

@@ -186,12 +186,14 @@ class CounterFlow(PosCounter):
         if pos is not None:
             events.subscribe("pos_sale_waiting", self.pos_sale_waiting)
             events.subscribe("pos_sale_closed", self.pos_sale_closed)
+            events.subscribe("pos_request_expired", self.pos_request_expired)
 
     def close(self) -> None:
         self.events.unsubscribe("synced", self._on_synced)
         if self.pos is not None:
             self.events.unsubscribe("pos_sale_waiting", self.pos_sale_waiting)
             self.events.unsubscribe("pos_sale_closed", self.pos_sale_closed)
+            self.events.unsubscribe("pos_request_expired", self.pos_request_expired)
         self._hold_pool.shutdown(wait=True)
 
     def _on_synced(self, *_: object) -> None:

@@ -33,6 +33,9 @@ POS_CANCELLED = QT_TRANSLATE_NOOP(
 POS_NO_MEMBER = QT_TRANSLATE_NOOP(
     "core", "POS に「会員なしでお会計」と伝えました（{amount}）。POS でそのままお会計してください")
 POS_WITHDRAWN = QT_TRANSLATE_NOOP("core", "POS が取引（{amount}）を取り消しました")
+POS_EXPIRED = QT_TRANSLATE_NOOP(
+    "core", "POS の取引（{amount}）は確定されないまま時間が過ぎたため取り消しました。"
+    "POS から送り直してください")
 POS_NOT_REFUSED = QT_TRANSLATE_NOOP(
     "core", "POS の取引を取り消せませんでした。もう一度「取消」を押してください")
 
@@ -94,6 +97,16 @@ class PosCounter:
         if state == "cancelled":
             self.events.emit("counter_message",
                              Message(POS_WITHDRAWN, amount=yen(pos.amount_yen)), "warning")
+
+    def pos_request_expired(self, kind: str, request_id: str) -> None:
+        """A POS sale waited at the counter past the link's limit and is refused as
+        expired (its `pos_sale_closed` follows): say so, or the banner just vanishes."""
+        with self._lock:
+            pos = self.pos_sale
+        if kind != "sale" or pos is None or pos.sale_id != request_id:
+            return
+        self.events.emit("counter_message",
+                         Message(POS_EXPIRED, amount=yen(pos.amount_yen)), "warning")
 
     def pos_no_member(self) -> bool:
         """The customer has no card: the POS settles the sale without points."""

@@ -5,6 +5,7 @@ commit, and the counter's cancel and "no member" reach the POS as refusals."""
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 
@@ -172,3 +173,20 @@ def test_next_customer_after_a_sale_keeps_a_pos_sale_waiting(desk):
     flow.cancel()  # "next customer"
     assert broker.get_sale("POS-1").state == "waiting"
     assert flow.pos_sale is not None and len(flow.lines) == 2
+
+
+def test_a_pos_sale_left_waiting_too_long_expires_and_the_cashier_is_told(desk):
+    flow, rec, store, broker, events = desk
+    post(broker)
+    events.wait("pos_sale_shown")
+    tap(flow, rec)
+    later = broker._clock() + timedelta(seconds=broker.expire_after_s + 1)
+    broker._clock = lambda: later
+    mark = rec.mark()
+    assert [c.id for c in broker.expire_overdue()] == ["POS-1"]
+    assert events.wait("pos_sale_cleared") == ("POS-1", "refused")
+    text, level = rec.wait("counter_message", after=mark)
+    assert level == "warning" and "POS の取引（￥3,280）は確定されないまま時間が過ぎた" in text
+    assert flow.pos_sale is None and flow.lines == ()
+    assert broker.get_sale("POS-1").reason == "expired"
+    assert store.outbox_counts() == {}

@@ -250,6 +250,23 @@ def test_problems_are_said_with_what_to_do(qtbot, open_window):
 
 
 @pytest.mark.ui
+def test_the_counters_reader_unplugged_and_back(qtbot, open_window):
+    win = open_window()
+    signed_in(qtbot, win)
+    bus = win.register.events
+    bus.emit("reader_removed", "ACS ACR1252 00 00", "pcsc:ACS ACR1252 00 00", False)
+    bus.emit("reader_added", "Sony PaSoRi 00 00", "pcsc:Sony PaSoRi 00 00", False)
+    qtbot.wait(100)
+    assert not win.banner.isVisible()  # another reader than the counter's: nothing to do
+    bus.emit("reader_removed", "Sony PaSoRi 00 00", "pcsc:Sony PaSoRi 00 00", True)
+    qtbot.waitUntil(lambda: win.banner.isVisible(), timeout=5000)
+    assert "カードリーダー（Sony PaSoRi 00 00）が外れました" in win.banner.title.text()
+    assert "会員 QR" in win.banner.advice.text()
+    bus.emit("reader_added", "Sony PaSoRi 00 00", "pcsc:Sony PaSoRi 00 00", True)
+    qtbot.waitUntil(lambda: not win.banner.isVisible(), timeout=5000)
+
+
+@pytest.mark.ui
 def test_parked_returns_and_a_halted_sync_are_said_with_what_to_do(qtbot, open_window):
     import json
     from datetime import UTC, datetime, timedelta
