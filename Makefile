@@ -57,9 +57,9 @@ BENCH_ARGS ?=
 bench: bootstrap-test
 	$(VENV)/python -m bench $(BENCH_ARGS) $(BENCH)
 
-# The counter screen after a simulated tap and sale, for docs/screenshots/.
+# Every screen, in a real window on a virtual X server, into docs/screenshots/.
 screenshot: bootstrap-test
-	xvfb-run -a -s "-screen 0 1280x800x24" $(VENV)/python -m tests.support.screenshot docs/screenshots/counter.png
+	xvfb-run -a -s "-screen 0 1280x800x24" $(VENV)/python -m tests.support.screenshot docs/screenshots
 
 clean:
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache build dist
