@@ -24,12 +24,6 @@ reason)` when the queue waits for `retry()`. Reasons are Japanese, for the cashi
 `print_status(PrintStatus)` follows every change of what the counter shows about the
 printer (jobs queued, waiting, retrying, receipts left unprinted); `status()` gives the
 same snapshot from memory, without touching the database.
-
-For the settings screen's printer choice: `printer_kind_choices()`, `PRINT_MODE_LABELS`
-and `PAPER_LABELS` (labels marked for translation in the "PrinterChoice" context: show
-them through ``QCoreApplication.translate("PrinterChoice", label)``), the models from
-`devices.printer_specs.printer_profiles(paper_mm)` (``.name`` for the spec, ``.label`` to
-show), and `devices.printer_specs.build_printer_spec(...)` to make and check the spec.
 """
 
 from __future__ import annotations
@@ -42,9 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from desktop.flows.messages import QT_TRANSLATE_NOOP
 from desktop.receipts import build_reprint, receipt_from_dict, stored_receipt_no
-from devices.printer_specs import PRINTER_KINDS, PrinterKind
 from devices.printers import (
     REASON_BUSY,
     REASON_CONNECTION_LOST,
@@ -79,31 +71,6 @@ REASON_UNREADABLE = "レシートの内容を読み取れません"
 REASON_UNKNOWN = "印刷できませんでした"
 
 DEFAULT_TZ = ZoneInfo("Asia/Tokyo")
-
-PRINTER_CHOICE = "PrinterChoice"  # the translation context of the labels below
-PRINTER_KIND_LABELS: dict[str, str] = {
-    "network": QT_TRANSLATE_NOOP("PrinterChoice", "LAN（有線・無線、ポート 9100）"),
-    "usb": QT_TRANSLATE_NOOP("PrinterChoice", "USB（ベンダー ID とプロダクト ID で指定）"),
-    "file": QT_TRANSLATE_NOOP("PrinterChoice", "USB・パラレル（デバイスファイル /dev/usb/lp0）"),
-    "serial": QT_TRANSLATE_NOOP("PrinterChoice", "シリアル（RS-232・USB-COM）"),
-    "simulated": QT_TRANSLATE_NOOP("PrinterChoice", "シミュレーター（画面に表示）"),
-}
-PRINT_MODE_LABELS: dict[str, str] = {
-    "raster": QT_TRANSLATE_NOOP("PrinterChoice", "画像で印刷（どの機種でも、画面の見本どおり）"),
-    "kanji": QT_TRANSLATE_NOOP(
-        "PrinterChoice", "漢字テキストで印刷（日本語フォント内蔵の機種、シリアル接続向け）"),
-}
-PAPER_LABELS: dict[int, str] = {
-    80: QT_TRANSLATE_NOOP("PrinterChoice", "80 mm 幅"),
-    58: QT_TRANSLATE_NOOP("PrinterChoice", "58 mm 幅"),
-}
-
-
-def printer_kind_choices() -> list[tuple[PrinterKind, str]]:
-    """Each kind of printer connection with its label (untranslated), in the order a
-    settings screen lists them."""
-    return [(kind, PRINTER_KIND_LABELS[kind.key]) for kind in PRINTER_KINDS]
-
 
 @dataclass(frozen=True)
 class UnprintedReceipt:

@@ -13,9 +13,11 @@ the paper size, the profile's media width where python-escpos records it, 80 mm.
 Serial printers print raster at 960 bytes a second at 9600 baud: prefer mode=kanji there
 (see devices/printer_serial.py).
 
-For a settings screen: `PRINTER_KINDS` (what each kind needs), `printer_profiles()` (the
-models python-escpos knows, for 58 or 80 mm paper) and `build_printer_spec`, which turns
-the choices into a spec string and checks it, with a Japanese sentence when it is wrong.
+For a settings screen: `PRINTER_KINDS` (what each kind names and which options it takes)
+and `printer_profiles()` (the models python-escpos knows, for 58 or 80 mm paper). The
+screen's form makes the spec (`desktop.flows.settings_devices.printer_spec`, with its
+sentences in the screen's language) and checks it with `open_printer`, which reads a
+spec without any I/O.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from devices.escpos_out import DEFAULT_PROFILE, prepare_escpos_import
 from devices.printer_serial import FLOW_CONTROLS, SerialPrinter
@@ -305,81 +307,3 @@ PRINTER_KINDS: tuple[PrinterKind, ...] = (
                 _OPENERS["serial"][1]),
     PrinterKind("simulated", "", "simulated", _OPENERS["simulated"][1]),
 )
-_KINDS = {kind.key: kind for kind in PRINTER_KINDS}
-_TARGET_NAMES = {"host": "プリンターの IP アドレスまたはホスト名",
-                 "path": "デバイスファイルのパス（例 /dev/usb/lp0）",
-                 "port": "シリアルポート（例 /dev/ttyS0）",
-                 "usb": "USB のベンダー ID とプロダクト ID（例 04b8:0202）"}
-
-
-def build_printer_spec(
-    kind: str,
-    target: str = "",
-    *,
-    mode: str = "raster",
-    profile: str = "",
-    paper_mm: int | None = None,
-    baud: int | None = None,
-    flow: str = "",
-    timeout_s: float | None = None,
-) -> str:
-    """The spec string for a printer chosen on a settings screen, checked by opening it
-    (no I/O: a printer is only reached when it prints or is asked its status).
-
-    Raises ValueError with a Japanese sentence saying what to correct.
-    """
-    found = _KINDS.get(kind)
-    if found is None:
-        raise ValueError(f"プリンターの種類を選んでください（{kind!r} は選べません）")
-    target = target.strip()
-    if found.target and not target:
-        raise ValueError(f"{_TARGET_NAMES[found.target]}を入力してください")
-    if not found.target and target:
-        raise ValueError("シミュレーターには接続先を指定しません")
-    # "?" starts the options; a host, port or id never holds a space.
-    if "?" in target or (found.target != "path" and any(ch.isspace() for ch in target)):
-        raise ValueError(f"接続先に使えない文字があります（{target}）")
-    options: dict[str, str] = {}
-    if kind != "simulated":
-        if mode not in ("raster", "kanji"):
-            raise ValueError("印刷方式は「画像（raster）」か「漢字テキスト（kanji）」を選んでください")
-        if mode != "raster":
-            options["mode"] = mode
-        if profile:
-            if profile not in {p.name for p in _all_profiles()}:
-                raise ValueError(f"プリンターの機種 {profile} は一覧にありません")
-            options["profile"] = profile
-        if timeout_s is not None:
-            if not 0 < timeout_s <= 600:
-                raise ValueError("応答を待つ時間は 1〜600 秒で指定してください")
-            options["timeout"] = f"{timeout_s:g}"
-    if paper_mm is not None:
-        if paper_mm not in (58, 80):
-            raise ValueError("用紙の幅は 58 mm か 80 mm を選んでください")
-        if kind == "simulated":
-            options["width"] = str(WIDTH_58MM if paper_mm == 58 else WIDTH_80MM)
-        else:
-            options["paper"] = str(paper_mm)
-    if kind == "serial":
-        if baud is not None:
-            if baud not in SERIAL_BAUDS:
-                raise ValueError(f"通信速度は {', '.join(map(str, SERIAL_BAUDS))} から選んでください")
-            options["baud"] = str(baud)
-        if flow:
-            if flow not in FLOW_CONTROLS:
-                raise ValueError("フロー制御は none, rtscts, xonxoff から選んでください")
-            options["flow"] = flow
-    elif baud is not None or flow:
-        raise ValueError("通信速度とフロー制御はシリアル接続のプリンターだけの設定です")
-    spec = f"{kind}:{target}" if found.target else kind
-    if options:
-        spec += "?" + urlencode(options)
-    try:
-        open_printer(spec)
-    except ValueError as exc:
-        raise ValueError(f"プリンターの設定が正しくありません: {exc}") from exc
-    return spec
-
-
-# What serial receipt printers are commonly set to.
-SERIAL_BAUDS = (9600, 19200, 38400, 57600, 115200)

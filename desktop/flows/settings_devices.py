@@ -6,8 +6,14 @@ printer), address, model profile, paper width (58 or 80 mm) and mode (text in th
 printer's kanji mode, or an image); a serial scanner by port, speed and terminator. Each
 form turns into the spec string `devices.printer_specs` and `devices.registry` read
 (`printer_spec`, `scanner_spec`), with a sentence per mistake the manager can act on;
-options the form has no field for (a timeout, a flow control) are kept as they were.
-The reverse (`parse_printer`, `parse_scanner`) fills the form from the saved setting.
+options the form has no field for (a timeout, a flow control) are kept as they were when
+the chosen kind takes them. The reverse (`parse_printer`, `parse_scanner`) fills the
+form from the saved setting.
+
+`printer_spec` is the one place a printer spec is made from choices: it checks each field
+with a sentence saying what to type, the model against the ones python-escpos knows, and
+finally the whole spec with the driver's own reader (`devices.printer_specs.open_printer`,
+which does no I/O), so a spec it returns is one the register can open.
 
 Labels are Japanese sources in the "DeviceChoices" context; sentences in "core".
 """
@@ -20,6 +26,9 @@ from urllib.parse import parse_qsl, urlencode
 
 from desktop.flows.messages import QT_TRANSLATE_NOOP, Message
 from desktop.settings import SettingsError
+from devices.printer_specs import PRINTER_KINDS as SPEC_KINDS
+from devices.printer_specs import open_printer, printer_profiles
+from devices.receipt_raster import WIDTH_58MM, WIDTH_80MM
 
 CHOICES_CONTEXT = "DeviceChoices"
 
@@ -65,6 +74,12 @@ BAD_PAPER = QT_TRANSLATE_NOOP("core", "用紙の幅は 58 mm か 80 mm から選
 BAD_MODE = QT_TRANSLATE_NOOP("core", "印刷方式は「テキスト」か「画像」から選んでください")
 BAD_BAUD = QT_TRANSLATE_NOOP("core", "通信速度は一覧から選んでください")
 BAD_PROFILE = QT_TRANSLATE_NOOP("core", "機種名に使えない文字が含まれています（{profile}）")
+UNKNOWN_PROFILE = QT_TRANSLATE_NOOP(
+    "core", "プリンターの機種 {profile} は一覧にありません。一覧から選ぶか、空にしてください")
+PROFILE_TOO_NARROW = QT_TRANSLATE_NOOP(
+    "core", "プリンターの機種 {profile} は {paper} mm 幅の用紙に印字できません。用紙の幅か機種を"
+    "選び直してください")
+SPEC_REFUSED = QT_TRANSLATE_NOOP("core", "プリンターの設定が正しくありません: {detail}")
 SCANNER_PORT = QT_TRANSLATE_NOOP(
     "core", "スキャナーのシリアルポートを「/dev/ttyACM0」や「COM3」のように入力してください")
 BAD_TERMINATOR = QT_TRANSLATE_NOOP("core", "スキャナーの終端文字は CR・LF・CR+LF から選んでください")
@@ -72,9 +87,16 @@ BAD_TERMINATOR = QT_TRANSLATE_NOOP("core", "スキャナーの終端文字は CR
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}[A-Za-z0-9])?")
 _USB = re.compile(r"[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}")
 _PORT_NAME = re.compile(r"[^\s?&=]{1,200}")
+# A device file may hold spaces (a capture file); "?" would start the options.
+_FILE_PATH = re.compile(r"/[^?\x00-\x1f\x7f]{1,255}")
 _PROFILE = re.compile(r"[A-Za-z0-9_.+-]{1,64}")
 # The printer spec options the form shows as fields (the others are kept as they are).
 _PRINTER_FIELDS = frozenset({"mode", "paper", "profile", "baud"})
+# The options each kind's driver takes (`devices.printer_specs`): another kind's options
+# (a serial flow control kept after switching to LAN) are dropped, not refused.
+_KIND_OPTIONS = {kind.key: kind.options for kind in SPEC_KINDS}
+# The on-screen printer's width for each roll.
+_SIMULATED_WIDTHS = {58: WIDTH_58MM, 80: WIDTH_80MM}
 
 
 @dataclass(frozen=True)
@@ -112,6 +134,11 @@ def parse_printer(spec: str) -> PrinterChoice:
     if kind not in dict(PRINTER_KINDS):
         return PrinterChoice()
     values = dict(options)
+    if kind == "simulated":
+        # The demo printer's roll is its width in dots (another width reads as 80 mm).
+        width = values.get("width", str(WIDTH_80MM))
+        return PrinterChoice(kind="simulated", paper=next(
+            (mm for mm, px in _SIMULATED_WIDTHS.items() if str(px) == width), 80))
     paper = values.get("paper", "80").removesuffix("mm")
     baud = values.get("baud", "9600")
     return PrinterChoice(
@@ -146,7 +173,7 @@ def _address(choice: PrinterChoice) -> str:
             raise _fail(SERIAL_PORT)
         return address
     if choice.kind == "file":
-        if not address.startswith("/") or not _PORT_NAME.fullmatch(address):
+        if not _FILE_PATH.fullmatch(address):
             raise _fail(FILE_PATH)
         return address
     raise _fail(UNKNOWN_KIND)
@@ -155,17 +182,19 @@ def _address(choice: PrinterChoice) -> str:
 def printer_spec(choice: PrinterChoice) -> str:
     """The spec string for the form; SettingsError (a `Message`) says what to correct."""
     address = _address(choice)
-    if choice.kind == "simulated":
-        # The on-screen printer keeps only its width option.
-        extra = [(k, v) for k, v in choice.extra if k == "width"]
-        return "simulated" + (f"?{urlencode(extra)}" if extra else "")
     if choice.paper not in PAPER_WIDTHS:
         raise _fail(BAD_PAPER)
+    if choice.kind == "simulated":
+        # The on-screen printer takes only its width, the roll chosen in dots (80 mm is
+        # its default), so a demo shows 58 mm receipts as that roll prints them.
+        if choice.paper == 80:
+            return _checked("simulated")
+        return _checked(f"simulated?width={_SIMULATED_WIDTHS[choice.paper]}")
     if choice.mode not in dict(PRINT_MODES):
         raise _fail(BAD_MODE)
     profile = choice.profile.strip()
-    if profile and not _PROFILE.fullmatch(profile):
-        raise _fail(BAD_PROFILE, profile=profile)
+    if profile:
+        _check_profile(profile, choice.paper)
     options: list[tuple[str, str]] = [("mode", choice.mode), ("paper", str(choice.paper))]
     if profile:
         options.append(("profile", profile))
@@ -174,9 +203,34 @@ def printer_spec(choice: PrinterChoice) -> str:
             raise _fail(BAD_BAUD)
         options.append(("baud", str(choice.baud)))
     # A paper width given in dots or columns would override the paper chosen here.
+    takes = _KIND_OPTIONS.get(choice.kind, frozenset())
     options += [(k, v) for k, v in choice.extra
-                if k not in ("width", "columns") and k not in _PRINTER_FIELDS]
-    return f"{choice.kind}:{address}?{urlencode(options)}"
+                if k in takes and k not in ("width", "columns") and k not in _PRINTER_FIELDS]
+    return _checked(f"{choice.kind}:{address}?{urlencode(options)}")
+
+
+def _check_profile(profile: str, paper: int) -> None:
+    if not _PROFILE.fullmatch(profile):
+        raise _fail(BAD_PROFILE, profile=profile)
+    try:
+        known = {p.name: p for p in printer_profiles()}
+    except Exception:  # python-escpos without its data: the driver's check below decides
+        return
+    found = known.get(profile)
+    if found is None:
+        raise _fail(UNKNOWN_PROFILE, profile=profile)
+    if not found.fits(paper):
+        raise _fail(PROFILE_TOO_NARROW, profile=profile, paper=paper)
+
+
+def _checked(spec: str) -> str:
+    """`spec` once the driver reads it (no I/O: a printer is reached only to print or to
+    be asked its status). What the driver refuses it says in English, after our sentence."""
+    try:
+        open_printer(spec)
+    except ValueError as exc:
+        raise _fail(SPEC_REFUSED, detail=str(exc)) from exc
+    return spec
 
 
 def parse_scanner(spec: str) -> ScannerChoice:

@@ -204,8 +204,9 @@ class DevicesPanel(QWidget):
         """Only the fields the chosen kind uses, with what its address looks like."""
         kind = str(self.printer_kind.currentData())
         escpos = kind != "simulated"
+        # The demo printer keeps the paper width: it shows receipts as that roll prints.
         for widget, shown in ((self.printer_address, escpos), (self.printer_profile, escpos),
-                              (self.paper, escpos), (self.print_mode, escpos),
+                              (self.paper, True), (self.print_mode, escpos),
                               (self.printer_baud, kind == "serial")):
             widget.setVisible(shown)
             self.printer_labels[widget].setVisible(shown)

@@ -378,24 +378,3 @@ def test_unreadable_stored_receipt_fails_without_touching_the_printer(
     register.events.wait("print_failed", sale.facts.op_id, REASON_UNREADABLE)
     assert register.store.print_state(sale.facts.op_id) == ("failed", 1, REASON_UNREADABLE)
     assert printer.nothing_printed()
-
-
-def test_every_printer_kind_mode_and_paper_has_a_label_and_builds_a_spec(tmp_path):
-    from desktop.printing import PAPER_LABELS, PRINT_MODE_LABELS, printer_kind_choices
-    from devices.printer_specs import PRINTER_KINDS, build_printer_spec, printer_profiles
-
-    choices = printer_kind_choices()
-    assert [kind for kind, _ in choices] == list(PRINTER_KINDS)
-    labels = [label for _, label in choices]
-    assert all(labels) and len(set(labels)) == len(labels)
-    assert set(PRINT_MODE_LABELS) == {"raster", "kanji"} and set(PAPER_LABELS) == {58, 80}
-    targets = {"network": "192.168.0.50", "usb": "04b8:0202", "file": str(tmp_path / "lp"),
-               "serial": "/dev/ttyS0", "simulated": ""}
-    for kind, _ in choices:
-        for paper in PAPER_LABELS:
-            modes = PRINT_MODE_LABELS if kind.key != "simulated" else {"raster": ""}
-            for mode in modes:
-                profile = printer_profiles(paper)[0].name if kind.key != "simulated" else ""
-                spec = build_printer_spec(kind.key, targets[kind.key], mode=mode,
-                                          paper_mm=paper, profile=profile)
-                assert spec.startswith(kind.key)

@@ -399,7 +399,7 @@ def test_every_printer_kind_a_screen_offers_opens_from_its_example() -> None:
     assert [k.key for k in PRINTER_KINDS] == ["network", "usb", "file", "serial", "simulated"]
     for kind in PRINTER_KINDS:
         if kind.key == "usb":
-            continue  # opening needs pyusb's backend: checked by build_printer_spec below
+            continue  # opening needs pyusb's backend (the settings form's tests cover it)
         assert open_printer(kind.example).name.startswith(kind.key)
         assert "mode" in kind.options or kind.key == "simulated"
 
@@ -419,45 +419,3 @@ def test_profiles_are_listed_by_paper_with_readable_labels() -> None:
     for paper, models in ((58, fifty_eight), (80, eighty)):
         for profile in models:
             assert open_printer(f"file:/dev/null?profile={profile.name}&paper={paper}")
-
-
-def test_a_spec_built_from_choices_opens_the_printer_it_names(tmp_path) -> None:
-    from devices.printer_specs import build_printer_spec, open_printer
-
-    spec = build_printer_spec("network", "192.168.0.50", mode="kanji", profile="TM-T20II",
-                              paper_mm=58, timeout_s=5)
-    assert spec == "network:192.168.0.50?mode=kanji&profile=TM-T20II&timeout=5&paper=58"
-    printer = open_printer(spec)
-    assert isinstance(printer, NetworkPrinter) and printer.port == 9100
-    assert printer.format.mode == "kanji" and printer.format.columns == 32
-    assert printer.format.profile == "TM-T20II" and printer.timeout == 5
-    serial = build_printer_spec("serial", "/dev/ttyS0", mode="kanji", baud=38400,
-                                flow="rtscts")
-    assert serial == "serial:/dev/ttyS0?mode=kanji&baud=38400&flow=rtscts"
-    assert build_printer_spec("simulated", paper_mm=58) == "simulated?width=384"
-    assert build_printer_spec("usb", "04b8:0202") == "usb:04b8:0202"
-    path = tmp_path / "capture file.bin"
-    assert build_printer_spec("file", str(path)) == f"file:{path}"
-
-
-@pytest.mark.parametrize(
-    ("kind", "target", "options", "says"),
-    [
-        ("laser", "", {}, "プリンターの種類を選んでください"),
-        ("network", "", {}, "IP アドレスまたはホスト名を入力"),
-        ("network", "printer:99999", {}, "プリンターの設定が正しくありません"),
-        ("network", "10.0.0.5?mode=kanji", {}, "使えない文字"),
-        ("usb", "04b8", {}, "プリンターの設定が正しくありません"),
-        ("serial", "/dev/ttyS0", {"baud": 12345}, "通信速度は"),
-        ("network", "10.0.0.5", {"baud": 9600}, "シリアル接続のプリンターだけ"),
-        ("network", "10.0.0.5", {"mode": "pdf"}, "印刷方式"),
-        ("network", "10.0.0.5", {"profile": "TM-NOPE"}, "一覧にありません"),
-        ("network", "10.0.0.5", {"paper_mm": 76}, "58 mm か 80 mm"),
-        ("simulated", "somewhere", {}, "接続先を指定しません"),
-    ],
-)
-def test_a_bad_choice_is_said_in_japanese(kind, target, options, says) -> None:
-    from devices.printer_specs import build_printer_spec
-
-    with pytest.raises(ValueError, match=says):
-        build_printer_spec(kind, target, **options)

@@ -276,3 +276,98 @@ def test_device_forms_make_the_specs_the_drivers_read():
     # A card profile given to a reader stays with that reader.
     assert reader_spec("pcsc:Sony", "pcsc:Sony?file=0x1a8b") == "pcsc:Sony?file=0x1a8b"
     assert reader_spec("simulated", "pcsc:Sony?file=0x1a8b") == "simulated"
+
+
+# -- the printer form: the one place a printer spec is made ----------------------------------
+
+
+def test_a_printer_spec_from_the_form_opens_the_printer_it_names(tmp_path):
+    from desktop.flows.settings_devices import PrinterChoice, parse_printer, printer_spec
+    from devices.printer_specs import open_printer
+    from devices.printers import NetworkPrinter
+
+    spec = printer_spec(PrinterChoice("network", "192.168.0.50", "TM-T20II", 58, "kanji",
+                                      extra=(("timeout", "5"),)))
+    assert spec == "network:192.168.0.50?mode=kanji&paper=58&profile=TM-T20II&timeout=5"
+    printer = open_printer(spec)
+    assert isinstance(printer, NetworkPrinter) and printer.port == 9100
+    assert printer.format.mode == "kanji" and printer.format.columns == 32
+    assert printer.format.profile == "TM-T20II" and printer.timeout == 5
+    # The demo printer shows the roll chosen; its spec reads back as that roll.
+    assert printer_spec(PrinterChoice("simulated", paper=58)) == "simulated?width=384"
+    assert parse_printer("simulated?width=384") == PrinterChoice("simulated", paper=58)
+    assert open_printer("simulated?width=384").width_px == 384
+    path = tmp_path / "capture file.bin"  # a capture file may have a space in its name
+    assert printer_spec(PrinterChoice("file", str(path))) == \
+        f"file:{path}?mode=raster&paper=80"
+    # Options of another kind (a flow control kept from a serial printer) are dropped.
+    lan = PrinterChoice("network", "10.0.0.5", extra=(("flow", "rtscts"), ("timeout", "3")))
+    assert printer_spec(lan) == "network:10.0.0.5?mode=raster&paper=80&timeout=3"
+
+
+@pytest.mark.parametrize(
+    ("choice", "says"),
+    [
+        ({"kind": "laser"}, "プリンターの接続方法を選んでください"),
+        ({"kind": "network", "address": ""}, "IP アドレスを「192.168.0.50」のように"),
+        ({"kind": "network", "address": "printer:99999"}, "ポート番号は 1〜65535"),
+        ({"kind": "network", "address": "10.0.0.5?mode=kanji"}, "IP アドレス"),
+        ({"kind": "usb", "address": "04b8"}, "「04b8:0202」のように"),
+        ({"kind": "serial", "address": "/dev/ttyS0", "baud": 12345}, "通信速度は一覧から"),
+        ({"kind": "serial", "address": "COM 1"}, "シリアルポートを"),
+        ({"kind": "file", "address": "/dev/usb/lp0?mode=kanji"}, "デバイスファイルを"),
+        ({"kind": "network", "address": "10.0.0.5", "mode": "pdf"}, "印刷方式は"),
+        ({"kind": "network", "address": "10.0.0.5", "profile": "TM-NOPE"},
+         "機種 TM-NOPE は一覧にありません"),
+        ({"kind": "network", "address": "10.0.0.5", "profile": "TM T88"}, "使えない文字"),
+        ({"kind": "network", "address": "10.0.0.5", "profile": "ZJ-5870", "paper": 80},
+         "機種 ZJ-5870 は 80 mm 幅の用紙に印字できません"),
+        ({"kind": "network", "address": "10.0.0.5", "paper": 76}, "58 mm か 80 mm"),
+        ({"kind": "simulated", "paper": 76}, "58 mm か 80 mm"),
+        ({"kind": "network", "address": "10.0.0.5", "extra": (("timeout", "0"),)},
+         "プリンターの設定が正しくありません: printer option timeout"),
+    ],
+)
+def test_a_printer_form_mistake_says_what_to_correct(choice, says):
+    from desktop.flows import settings_devices
+    from desktop.flows.messages import Message
+    from desktop.flows.settings_devices import PrinterChoice, printer_spec
+
+    with pytest.raises(SettingsError) as caught:
+        printer_spec(PrinterChoice(**choice))
+    sentence = caught.value.args[0]
+    assert says in sentence
+    # A sentence of the module's own, so the screen shows it in its language.
+    assert isinstance(sentence, Message)
+    assert sentence.template in {v for k, v in vars(settings_devices).items()
+                                 if k.isupper() and isinstance(v, str)}
+
+
+def test_every_kind_paper_and_mode_the_form_offers_makes_a_spec_the_driver_reads(tmp_path):
+    from desktop.flows.settings_devices import (
+        PAPER_WIDTHS,
+        PRINT_MODES,
+        PRINTER_KINDS,
+        PrinterChoice,
+        parse_printer,
+        printer_spec,
+    )
+    from devices.printer_specs import PRINTER_KINDS as DRIVER_KINDS
+    from devices.printer_specs import open_printer, printer_profiles
+
+    assert {kind for kind, _ in PRINTER_KINDS} == {kind.key for kind in DRIVER_KINDS}
+    labels = [text for _, text in PRINTER_KINDS] + [text for _, text in PRINT_MODES]
+    assert all(labels) and len(set(labels)) == len(labels)
+    targets = {"network": "192.168.0.50", "usb": "04b8:0202", "file": str(tmp_path / "lp"),
+               "serial": "/dev/ttyS0", "simulated": ""}
+    for kind, _ in PRINTER_KINDS:
+        for paper in PAPER_WIDTHS:
+            for mode, _ in PRINT_MODES:
+                profile = printer_profiles(paper)[0].name if kind != "simulated" else ""
+                choice = PrinterChoice(kind, targets[kind], profile, paper, mode)
+                spec = printer_spec(choice)
+                assert spec.startswith(kind) and open_printer(spec)
+                back = parse_printer(spec)
+                assert (back.kind, back.paper) == (kind, paper)
+                if kind != "simulated":
+                    assert (back.profile, back.mode) == (profile, mode)
