@@ -17,6 +17,13 @@ A receipt the member already has (marked printed) only ever prints again as a �
 copy, whether through `reprint(receipt_no)` or `print_receipt(op_id)`. On start-up the
 queue lists what a crash left unprinted (`pending()`) and prints only what is recent.
 
+Every receipt is printed with the store's own lines (`ReceiptOptions`: under the store
+name, a footer line), whichever flow stored it. When the options ask for a store copy
+(お店控え) of that kind of receipt (returns and adjustments, sales too if chosen), the
+copy is printed right after the member's receipt, once, each time the original comes
+out: never after a 再発行 copy. A copy that fails is said (`print_failed`) but leaves the
+receipt's own print state alone: the member has theirs; a 再発行 serves the store.
+
 Events (on the bus, from the queue's thread): `receipt_printed(op_id)`,
 `print_failed(op_id, reason)` whenever a job ends unprinted or the queue stops for the
 cashier, `print_retrying(op_id, reason, attempt)` before a pause, `print_waiting(op_id,
@@ -36,7 +43,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from desktop.receipts import build_reprint, receipt_from_dict, stored_receipt_no
+from desktop.receipts import (
+    ReceiptOptions,
+    build_reprint,
+    build_store_copy,
+    receipt_from_dict,
+    stored_receipt_no,
+    with_store_lines,
+)
 from devices.printers import (
     REASON_BUSY,
     REASON_CONNECTION_LOST,
@@ -107,6 +121,13 @@ class _Job:
     op_id: str
     reprint_at: datetime | None = None  # set: print a 再発行 copy made at this time
     again: bool = False  # asked for again by the cashier (`reprint_last`)
+    store_copy: bool = False  # the store's copy (お店控え), after the member's receipt
+
+    @property
+    def receipt(self) -> bool:
+        """A job for the member's receipt itself (which may still print as a 再発行 copy
+        if they already have it), not one asked for as a copy."""
+        return self.reprint_at is None and not self.store_copy
 
 
 class PrintQueue:
@@ -114,7 +135,8 @@ class PrintQueue:
                  events: EventBus, *, tz: tzinfo = DEFAULT_TZ,
                  retry_delays: Sequence[float] = RETRY_DELAYS,
                  resume_within: timedelta = RESUME_WITHIN,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None,
+                 options: ReceiptOptions | None = None) -> None:
         self.printer = printer
         self.store = store
         self.worker = worker
@@ -123,6 +145,7 @@ class PrintQueue:
         self.retry_delays = tuple(retry_delays)
         self.resume_within = resume_within
         self.clock = clock or (lambda: datetime.now(tz))
+        self.options = options or ReceiptOptions()
         self._cond = threading.Condition()
         self._jobs: deque[_Job] = deque()  # the head stays in while it prints or waits
         self._waiting: str | None = None  # why the queue waits for retry()
@@ -202,7 +225,7 @@ class PrintQueue:
                 self._jobs.pop()
             dropped = [job.op_id for job in jobs]
             for job in jobs:
-                if job.reprint_at is None and not job.again:  # a copy is simply not printed
+                if job.receipt and not job.again:  # a copy is simply not printed
                     self._unprinted.setdefault(job.op_id, self._numbers.get(job.op_id, ""))
             self._waiting = None
             self._cond.notify_all()
@@ -218,7 +241,7 @@ class PrintQueue:
     def pending(self, limit: int = 50) -> list[UnprintedReceipt]:
         """Receipts not printed yet (never tried, or failed), oldest first."""
         with self._cond:
-            queued = {job.op_id for job in self._jobs if job.reprint_at is None}
+            queued = {job.op_id for job in self._jobs if job.receipt}
         out: list[UnprintedReceipt] = []
         for op_id in self.store.unprinted_receipts(limit):
             state = self.store.print_state(op_id)
@@ -239,8 +262,7 @@ class PrintQueue:
 
     def _enqueue(self, job: _Job) -> None:
         with self._cond:
-            if job.reprint_at is None and any(j.op_id == job.op_id and j.reprint_at is None
-                                              for j in self._jobs):
+            if job.receipt and any(j.op_id == job.op_id and j.receipt for j in self._jobs):
                 return  # already on its way: a double click must not print it twice
             self._jobs.append(job)
             self._cond.notify_all()
@@ -351,23 +373,31 @@ class PrintQueue:
             with self._cond:
                 self._unprinted.pop(job.op_id, None)
                 self._last_error = None
+                if not copy and self.options.wants_store_copy(receipt.kind) \
+                        and self._jobs and self._jobs[0] is job:
+                    # Next, before any other receipt: the two come out together.
+                    self._jobs.insert(1, _Job(job.op_id, store_copy=True))
             self.events.emit("receipt_printed", job.op_id)
             return True
 
     def _load(self, job: _Job) -> tuple[Receipt, bool]:
-        """The receipt to print, and whether it is a 再発行 copy."""
+        """The receipt to print, and whether it is a copy (再発行 or お店控え)."""
         model = self.store.receipt(job.op_id)
         if model is None:
             raise KeyError(f"no receipt stored for op {job.op_id}")
         with self._cond:
             self._numbers.setdefault(job.op_id, stored_receipt_no(model))
+        if job.store_copy:
+            return build_store_copy(model, options=self.options), True
         if job.reprint_at is not None:
-            return build_reprint(model, reprinted_at=job.reprint_at, tz=self.tz), True
+            return build_reprint(model, reprinted_at=job.reprint_at, tz=self.tz,
+                                 options=self.options), True
         state = self.store.print_state(job.op_id)
         if state is not None and state[0] == "printed":
             # The member has the original: a second one must say it is a copy.
-            return build_reprint(model, reprinted_at=self.clock(), tz=self.tz), True
-        return receipt_from_dict(model), False
+            return build_reprint(model, reprinted_at=self.clock(), tz=self.tz,
+                                 options=self.options), True
+        return with_store_lines(receipt_from_dict(model), self.options), False
 
     def _pause(self, seconds: float) -> bool:
         """Wait between tries; True when the queue is stopping. `retry()` cuts it short."""

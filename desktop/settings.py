@@ -47,6 +47,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("register.store_id", str, "S001", QT_TRANSLATE_NOOP("Settings", "店舗コード")),
     Setting("register.store_name", str, "たまる商店 本店", QT_TRANSLATE_NOOP(
         "Settings", "レシートに印字する店舗名")),
+    # -- what the store adds to every receipt (checked in desktop/receipts/options.py) ----
+    Setting("receipt.header_lines", str, "", QT_TRANSLATE_NOOP(
+        "Settings", "店舗名の下に印字する行（住所・電話番号など）。1行ずつ改行で区切り、"
+        "4行まで、各行 全角でおよそ15文字まで（58 mm 幅のレシートの1行）")),
+    Setting("receipt.footer_line", str, "", QT_TRANSLATE_NOOP(
+        "Settings", "ポイントプログラムのメッセージの後に印字する一行（全角でおよそ15文字まで）")),
+    Setting("receipt.store_copy", bool, False, QT_TRANSLATE_NOOP(
+        "Settings", "返品とポイント調整のレシートは、お店控えをもう1枚印字する")),
+    Setting("receipt.store_copy_sales", bool, False, QT_TRANSLATE_NOOP(
+        "Settings", "お買上げのレシートも、お店控えをもう1枚印字する")),
     # -- devices: what the settings screen chooses, then each driver's own options --------
     Setting("devices.reader", str, "simulated", QT_TRANSLATE_NOOP(
         "Settings", "カードリーダー: simulated, pcsc（最初のリーダー）, pcsc:<リーダー名>。"
@@ -151,8 +161,12 @@ class Settings:
             raise SettingsError(f"不明な設定です: {key}")
         if setting.type is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)  # TOML writes 1 for one second
-        if isinstance(value, bool) or not isinstance(value, setting.type):
-            raise SettingsError(f"{key}: {setting.type.__name__} で指定してください（{value!r}）")
+        # A bool is an int to Python: only a yes/no setting takes one, and only one.
+        wrong = not isinstance(value, bool) if setting.type is bool else (
+            isinstance(value, bool) or not isinstance(value, setting.type))
+        if wrong:
+            expected = "true か false" if setting.type is bool else setting.type.__name__
+            raise SettingsError(f"{key}: {expected} で指定してください（{value!r}）")
         self._values[key] = value
 
     def save(self) -> None:
@@ -160,7 +174,12 @@ class Settings:
         sections: dict[str, list[str]] = {}
         for key, value in sorted(self._values.items()):
             section, name = key.split(".", 1)
-            rendered = str(value) if isinstance(value, int | float) else _toml_str(value)
+            if isinstance(value, bool):
+                rendered = "true" if value else "false"  # TOML's spelling, not Python's
+            elif isinstance(value, int | float):
+                rendered = str(value)
+            else:
+                rendered = _toml_str(value)
             sections.setdefault(section, []).append(f"{name} = {rendered}")
         text = "\n\n".join(f"[{sec}]\n" + "\n".join(lines) for sec, lines in sections.items())
         path = self.home / "config.toml"
@@ -170,6 +189,13 @@ class Settings:
         tmp.replace(path)
 
 
+_TOML_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n",
+                 "\f": "\\f", "\r": "\\r"}
+
+
 def _toml_str(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    # A basic string may hold no raw control character: the receipt's lines under the
+    # store name are one setting, separated by newlines.
+    escaped = "".join(_TOML_ESCAPES.get(ch) or (f"\\u{ord(ch):04X}" if ord(ch) < 0x20
+                                                or ord(ch) == 0x7F else ch) for ch in value)
     return f'"{escaped}"'

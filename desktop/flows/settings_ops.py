@@ -3,6 +3,10 @@ printer, the serial scanner and the camera, ask the printer how it is, choose th
 language and the receipt options, set up the POS link (its port, its drop folder, its
 token), show where HQ is, and ask for provisioning.
 
+The receipt options (the store name, the lines under it, a footer line, the store copy)
+are saved together, each checked with a sentence saying what to correct
+(desktop/receipts/options.py); they are printed from the next start.
+
 Device checks block (a reader waits for a tap, a printer may time out), so they run on a
 thread of this object's own and announce their result as events; each also returns a
 Future for callers that wait. A check tests what the form shows, saved or not, so a
@@ -22,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop.flows.messages import QT_TRANSLATE_NOOP, Message
+from desktop.receipts.options import check_footer_line, check_header_lines
 from desktop.settings import SETTINGS, Settings, SettingsError
 from devices.cards import CardEvent, CardPresented, CardReader, ReaderError
 from devices.printer_status import PrinterError, PrinterStatus
@@ -93,6 +98,17 @@ class OptionView:
 
 
 @dataclass(frozen=True)
+class ReceiptView:
+    """The receipt options as the settings screen's form shows them."""
+
+    store_name: str
+    header_lines: str  # one line of the receipt per line of text
+    footer_line: str
+    store_copy: bool  # returns and adjustments
+    store_copy_sales: bool
+
+
+@dataclass(frozen=True)
 class DeviceChoices:
     """What the device forms offer, as found on this PC now (on the ops' thread)."""
 
@@ -125,6 +141,28 @@ def device_option_keys() -> tuple[str, ...]:
                  if s.key.startswith("devices.") and s.key not in DEVICE_KEYS)
 
 
+
+
+def _checked_receipt_value(key: str, value: str | bool) -> str | bool:
+    """A receipt option as it is saved, or SettingsError saying what to correct. The lines
+    are kept as checked: trimmed, one per line, blank ones dropped."""
+    # A wrong type is the caller's mistake (the form gives text and ticks), not the manager's.
+    if key in ("receipt.store_copy", "receipt.store_copy_sales"):
+        if not isinstance(value, bool):
+            raise TypeError(f"{key} is yes or no, not {value!r}")
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"{key} is text, not {value!r}")
+    if key == "receipt.header_lines":
+        return "\n".join(check_header_lines(value))
+    if key == "receipt.footer_line":
+        return check_footer_line(value)
+    value = value.strip()
+    if key == "register.store_name" and not value:
+        raise SettingsError(Message(STORE_NAME_MISSING))
+    if key == "register.store_name" and len(value) > MAX_STORE_NAME:
+        raise SettingsError(Message(STORE_NAME_LONG, max=MAX_STORE_NAME))
+    return value
 
 
 class SettingsOps:
@@ -204,10 +242,11 @@ class SettingsOps:
     def language(self) -> str:
         return str(self.settings.get("locale.language"))
 
-    def receipt_options(self) -> list[OptionView]:
-        by_key = {s.key: s for s in SETTINGS}
-        return [OptionView(k, self.settings.get(k), by_key[k].description)
-                for k in receipt_option_keys()]
+    def receipt_view(self) -> ReceiptView:
+        get = self.settings.get
+        return ReceiptView(str(get("register.store_name")), str(get("receipt.header_lines")),
+                           str(get("receipt.footer_line")), bool(get("receipt.store_copy")),
+                           bool(get("receipt.store_copy_sales")))
 
     # -- device checks ------------------------------------------------------------------
 
@@ -334,16 +373,25 @@ class SettingsOps:
         self._save({"locale.language": code})
         self.events.emit("language_changed", code)
 
-    def set_receipt_option(self, key: str, value: str | int) -> None:
+    def set_receipt_option(self, key: str, value: str | bool) -> None:
+        """One receipt option, checked as `save_receipt` checks it."""
         if key not in receipt_option_keys():
             raise SettingsError(Message(NOT_RECEIPT_OPTION, key=key))
-        if isinstance(value, str):
-            value = value.strip()
-            if key == "register.store_name" and not value:
-                raise SettingsError(Message(STORE_NAME_MISSING))
-            if key == "register.store_name" and len(value) > MAX_STORE_NAME:
-                raise SettingsError(Message(STORE_NAME_LONG, max=MAX_STORE_NAME))
-        self._save({key: value})
+        self._save({key: _checked_receipt_value(key, value)})
+
+    def save_receipt(self, form: ReceiptView) -> list[str]:
+        """Keep the receipt form, every field checked first (nothing is saved while one is
+        wrong); returns the keys changed. Printed from the next start."""
+        wanted = {key: _checked_receipt_value(key, value) for key, value in (
+            ("register.store_name", form.store_name),
+            ("receipt.header_lines", form.header_lines),
+            ("receipt.footer_line", form.footer_line),
+            ("receipt.store_copy", form.store_copy),
+            ("receipt.store_copy_sales", form.store_copy_sales))}
+        changed = [k for k, v in wanted.items() if self.settings.get(k) != v]
+        if changed:
+            self._save({k: wanted[k] for k in changed})
+        return changed
 
     def check_printer(self, spec: str) -> None:
         """SettingsError when the printer driver cannot read `spec` (what to correct)."""

@@ -1,22 +1,27 @@
-"""The stored form of a receipt, its QR payload, and the reprint (再発行) made from it.
+"""The stored form of a receipt, its QR payload, and what the print queue makes of it:
+the receipt with the store's lines, the reprint (再発行) and the store copy (お店控え).
 
 A receipt is stored with its op as a dict, so it can be printed again exactly as it was
-issued, whatever happens to the printer, the program or the member afterwards.
+issued, whatever happens to the printer, the program or the member afterwards. The
+store's own lines (address, phone, a footer line: `ReceiptOptions`) are not part of it:
+they are added to every layout when it is printed (`with_store_lines`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from datetime import datetime, tzinfo
 from typing import Any
 
-from desktop.receipts.text import REPRINT_MARK, when_text
+from desktop.receipts.options import ReceiptOptions
+from desktop.receipts.text import REPRINT_MARK, STORE_COPY_MARK, when_text
 from devices.receipt import Receipt, ReceiptLine
 
 _RECEIPT_FIELDS = frozenset(f.name for f in fields(Receipt))
 _LINE_FIELDS = frozenset(f.name for f in fields(ReceiptLine))
 _LINE_KEYS = ("header", "body", "footer")
+NO_OPTIONS = ReceiptOptions()
 
 
 def receipt_qr(receipt_no: str) -> str:
@@ -55,11 +60,34 @@ def stored_receipt_no(data: Mapping[str, Any]) -> str:
     return payload.removeprefix("TR:") if payload.startswith("TR:") else ""
 
 
-def build_reprint(stored: Mapping[str, Any], *, reprinted_at: datetime, tz: tzinfo) -> Receipt:
+def with_store_lines(receipt: Receipt, options: ReceiptOptions) -> Receipt:
+    """`receipt` as the store prints it: its lines under the store name, its footer line
+    after the program's footer.
+
+    The store name is the leading large rows of every layout's header (text.header_lines;
+    none when the name is empty), so the lines go right after them, above the date.
+    """
+    if not options.header_lines and not options.footer_line:
+        return receipt
+    name_rows = 0
+    while name_rows < len(receipt.header) and receipt.header[name_rows].size == "large":
+        name_rows += 1
+    header = (*receipt.header[:name_rows],
+              *(ReceiptLine(line, align="center") for line in options.header_lines),
+              *receipt.header[name_rows:])
+    footer = receipt.footer
+    if options.footer_line:
+        footer = (*footer, ReceiptLine(options.footer_line, align="center"))
+    return replace(receipt, header=header, footer=footer)
+
+
+def build_reprint(stored: Mapping[str, Any], *, reprinted_at: datetime, tz: tzinfo,
+                  options: ReceiptOptions = NO_OPTIONS) -> Receipt:
     """A copy of a stored receipt, marked 再発行 at the top and the bottom with the time
     it was reprinted. Everything else is as issued, points and marks included: a reprint
-    restates that moment, not today's balance."""
-    original = receipt_from_dict(stored)
+    restates that moment, not today's balance. The store's lines are today's (`options`),
+    as on every receipt the store prints."""
+    original = with_store_lines(receipt_from_dict(stored), options)
     banner = ReceiptLine(REPRINT_MARK, bold=True, size="large", align="center")
     header = (
         banner,
@@ -75,3 +103,16 @@ def build_reprint(stored: Mapping[str, Any], *, reprinted_at: datetime, tz: tzin
     return Receipt(header=header, body=original.body, qr_payload=original.qr_payload,
                    footer=footer, kind="reprint", receipt_no=stored_receipt_no(stored),
                    issued_at=reprinted_at.isoformat())
+
+
+def build_store_copy(stored: Mapping[str, Any], *,
+                     options: ReceiptOptions = NO_OPTIONS) -> Receipt:
+    """The store's copy of a receipt (お店控え), printed right after the member's: the same
+    receipt, marked at the top and at the bottom so neither half of it can pass for the
+    member's receipt (a return's copy handed over instead of the receipt, say)."""
+    original = with_store_lines(receipt_from_dict(stored), options)
+    header = (ReceiptLine(STORE_COPY_MARK, bold=True, size="large", align="center"),
+              ReceiptLine(""), *original.header)
+    footer = (*original.footer, ReceiptLine(STORE_COPY_MARK, bold=True, align="center"))
+    return replace(original, header=header, footer=footer, kind="store_copy",
+                   receipt_no=stored_receipt_no(stored))

@@ -9,7 +9,9 @@ this module draws now: run the command above and look at the result.
 The sale is quoted by the real rules of resources/programs/drugstore.toml (a Sunday, so
 the weekend cosmetics campaign grants limited-time points), for a member whose name,
 full number and phone are in the facts, so a reader of the previews can check that
-none of them is printed.
+none of them is printed. Each is drawn as the print queue prints it, with the store's
+lines (`STORE_OPTIONS`: address and phone under the name, a footer line); the store copy
+(お店控え) of the return is the `return-copy` preview.
 """
 
 from __future__ import annotations
@@ -27,7 +29,13 @@ from desktop.receipts.corrections import (
     build_adjust_receipt,
     build_return_receipt,
 )
-from desktop.receipts.model import build_reprint, receipt_to_dict
+from desktop.receipts.model import (
+    build_reprint,
+    build_store_copy,
+    receipt_to_dict,
+    with_store_lines,
+)
+from desktop.receipts.options import CORRECTION_KINDS, ReceiptOptions
 from desktop.receipts.sale import build_sale_receipt
 from devices.receipt import Receipt
 from loyalty.program import Program, parse_program
@@ -46,7 +54,10 @@ PHONE = "090-1234-5678"
 SALE_AT = datetime(2026, 11, 22, 14, 32, tzinfo=TOKYO)  # a Sunday
 LIMITED_OLD = datetime(2026, 12, 1, tzinfo=TOKYO)  # usable through 30 November
 NORMAL_OLD = datetime(2027, 10, 15, tzinfo=TOKYO)
-LAYOUTS = ("sale", "sale-offline", "return", "adjust", "reprint")
+LAYOUTS = ("sale", "sale-offline", "return", "return-copy", "adjust", "reprint")
+STORE_OPTIONS = ReceiptOptions(header_lines=("東京都渋谷区道玄坂2-10-7", "TEL 03-3461-0925"),
+                               footer_line="このレシートは返品時に必要です",
+                               store_copy_kinds=CORRECTION_KINDS)
 
 
 def drugstore() -> Program:
@@ -99,7 +110,22 @@ def silver_progress(program: Program) -> RankStatus:
 
 
 def sample_receipts() -> dict[str, Receipt]:
-    """One receipt per layout, keyed as the preview files are named."""
+    """One receipt per layout as it is printed, keyed as the preview files are named."""
+    stored = stored_samples()
+    return {"sale": with_store_lines(stored["sale"], STORE_OPTIONS),
+            "sale-offline": with_store_lines(stored["sale-offline"], STORE_OPTIONS),
+            "return": with_store_lines(stored["return"], STORE_OPTIONS),
+            "return-copy": build_store_copy(receipt_to_dict(stored["return"]),
+                                            options=STORE_OPTIONS),
+            "adjust": with_store_lines(stored["adjust"], STORE_OPTIONS),
+            "reprint": build_reprint(receipt_to_dict(stored["sale"]),
+                                     reprinted_at=SALE_AT + timedelta(days=1, hours=-4),
+                                     tz=TOKYO, options=STORE_OPTIONS)}
+
+
+def stored_samples() -> dict[str, Receipt]:
+    """The receipts of each transaction as the register stores them (the store's lines
+    are added when printed)."""
     program = drugstore()
     footer = program.receipt_footer
     first = sale_facts(program)
@@ -126,11 +152,7 @@ def sample_receipts() -> dict[str, Receipt]:
                     approved_by=MANAGER, balance_after=1720,
                     expires_at=datetime(2027, 11, 25, tzinfo=TOKYO)),
         store_name=STORE_NAME, footer=footer, tz=TOKYO, staff_name=STAFF)
-    reprint = build_reprint(receipt_to_dict(sale), reprinted_at=SALE_AT + timedelta(days=1,
-                                                                                     hours=-4),
-                            tz=TOKYO)
-    return {"sale": sale, "sale-offline": offline, "return": returned, "adjust": adjusted,
-            "reprint": reprint}
+    return {"sale": sale, "sale-offline": offline, "return": returned, "adjust": adjusted}
 
 
 PREVIEW_WIDTHS = {"": 512, "-58mm": 384}  # file name suffix → paper width in dots

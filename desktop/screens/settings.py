@@ -1,5 +1,6 @@
 """The settings screen for managers (F9), in tabs: the devices (choose, test, save), the
-receipt and the language, the POS link (its port, its drop folder, its token masked with
+receipt (the store name, the lines under it such as the address and phone, a footer line,
+and a copy for the store of returns, adjustments and optionally sales) and the language, the POS link (its port, its drop folder, its token masked with
 copy and 再発行), and HQ (where it is, and registering again with a provisioning code,
 `desktop.screens.provision.ProvisionDialog`).
 
@@ -7,7 +8,8 @@ Over `desktop.flows.settings_ops.SettingsOps` (from the shell's services); devic
 run on the ops' own thread and their results arrive through a relay. In the running
 application a test of the device in use borrows the register's reader or uses its
 printer, so neither is opened twice. Changes to devices, language and the POS link apply
-at the next start, and the screen says so; every tab scrolls, so the screen fits the
+at the next start, and the screen says so (the receipt options too: the print queue
+takes them when the register starts); every tab scrolls, so the screen fits the
 counter display whatever a tab holds.
 """
 
@@ -15,15 +17,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QTabWidget,
@@ -32,12 +36,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.flows.messages import QT_TRANSLATE_NOOP
-from desktop.flows.settings_ops import EVENTS, LANGUAGES, SettingsOps
+from desktop.flows.settings_ops import EVENTS, LANGUAGES, ReceiptView, SettingsOps
 from desktop.i18n import core
+from desktop.receipts.options import ABOUT_FULL_WIDTH, MAX_HEADER_LINES
 from desktop.screens.base import EventRelay, Screen, ShellContext, label, panel
 from desktop.screens.provision import ProvisionDialog
 from desktop.screens.settings_devices import DevicesPanel, show_state
-from desktop.settings import DESCRIPTION_CONTEXT, SettingsError
+from desktop.settings import SettingsError
 from devices.printer_status import PrinterStatus
 
 ROTATE_CONFIRM_MS = 5000  # 再発行 asks once more, for this long
@@ -106,28 +111,52 @@ class SettingsScreen(Screen):
                                   "レシートはお客様のため日本語で印字します"), "hint"))
         v.addWidget(box)
 
-        box, b = _section(self.tr("レシート"))
-        form = QGridLayout()
-        self.options: dict[str, QLineEdit] = {}
-        for i, option in enumerate(self.ops.receipt_options()):
-            edit = QLineEdit(str(option.value))
-            edit.setObjectName("small")
-            save = QPushButton(self.tr("保存"))
-            save.clicked.connect(lambda _=False, k=option.key: self.save_option(k))
-            name = self.tr("店舗名") if option.key == "register.store_name" else \
-                QCoreApplication.translate(DESCRIPTION_CONTEXT, option.description)
-            form.addWidget(label(name, wrap=False), i, 0)
-            form.addWidget(edit, i, 1)
-            form.addWidget(save, i, 2)
-            self.options[option.key] = edit
-        form.setColumnStretch(1, 1)
-        b.addLayout(form)
-        b.addWidget(label(self.tr("店舗名はレシートの一番上に大きく印字されます（次に起動したときから）。"
-                                  "お礼の言葉などレシート下部の文言は、本部のポイントプログラムで"
-                                  "決まります"), "hint"))
-        v.addWidget(box)
+        v.addWidget(self._receipt_box())
         v.addStretch(1)
         return page
+
+    def _receipt_box(self) -> QFrame:
+        box, b = _section(self.tr("レシート"))
+        saved = self.ops.receipt_view()
+        form = QGridLayout()
+        self.store_name = QLineEdit(saved.store_name)
+        self.store_name.setObjectName("small")
+        self.header_lines = QPlainTextEdit(saved.header_lines)
+        self.header_lines.setObjectName("small")
+        self.header_lines.setTabChangesFocus(True)
+        self.header_lines.setPlaceholderText(self.tr("例\n東京都渋谷区道玄坂2-10-7\nTEL 03-3461-0925"))
+        self.header_lines.setFixedHeight(self.header_lines.fontMetrics().lineSpacing()
+                                         * (MAX_HEADER_LINES + 1) + 12)
+        self.footer_line = QLineEdit(saved.footer_line)
+        self.footer_line.setObjectName("small")
+        self.footer_line.setPlaceholderText(self.tr("例 レシートは大切に保管してください"))
+        rows = ((self.tr("店舗名"), self.store_name),
+                (self.tr("店舗名の下の行（住所・電話番号など）"), self.header_lines),
+                (self.tr("レシート下部の一行"), self.footer_line))
+        for i, (text, widget) in enumerate(rows):
+            form.addWidget(label(text), i, 0, Qt.AlignmentFlag.AlignTop)
+            form.addWidget(widget, i, 1)
+        form.setColumnStretch(1, 1)
+        b.addLayout(form)
+        self.store_copy = QCheckBox(self.tr("返品とポイント調整のレシートは、お店控えも印字する"))
+        self.store_copy.setChecked(saved.store_copy)
+        self.store_copy_sales = QCheckBox(self.tr("お買上げのレシートも、お店控えを印字する"))
+        self.store_copy_sales.setChecked(saved.store_copy_sales)
+        b.addWidget(self.store_copy)
+        b.addWidget(self.store_copy_sales)
+        row = QHBoxLayout()
+        self.save_receipt_button = QPushButton(self.tr("レシートの設定を保存"))
+        self.save_receipt_button.clicked.connect(self.save_receipt)
+        row.addWidget(self.save_receipt_button)
+        row.addStretch(1)
+        b.addLayout(row)
+        b.addWidget(label(self.tr(
+            "店舗名はレシートの一番上に大きく印字されます。その下の行は {lines} 行まで、各行と"
+            "下部の一行は 58 mm 幅のレシートの1行に入る長さ（全角でおよそ {full} 文字）までです。"
+            "お店控えは「お店控え」と印字され、お客様のレシートの後に出ます。次に起動したときから"
+            "使われます。お礼の言葉などポイントプログラムのメッセージは、本部のプログラムで"
+            "決まります").format(lines=MAX_HEADER_LINES, full=ABOUT_FULL_WIDTH), "hint"))
+        return box
 
     def _poslink_tab(self) -> QWidget:
         page = QWidget()
@@ -227,11 +256,23 @@ class SettingsScreen(Screen):
         except SettingsError as exc:
             self.show_message(core(exc), False)
 
-    def save_option(self, key: str) -> None:
+    def receipt_form(self) -> ReceiptView:
+        return ReceiptView(self.store_name.text(), self.header_lines.toPlainText(),
+                           self.footer_line.text(), self.store_copy.isChecked(),
+                           self.store_copy_sales.isChecked())
+
+    def save_receipt(self) -> None:
         try:
-            self.ops.set_receipt_option(key, self.options[key].text())
+            changed = self.ops.save_receipt(self.receipt_form())
         except SettingsError as exc:
             self.show_message(core(exc), False)
+            return
+        saved = self.ops.receipt_view()  # as kept: trimmed, blank lines dropped
+        self.header_lines.setPlainText(saved.header_lines)
+        self.footer_line.setText(saved.footer_line)
+        self.store_name.setText(saved.store_name)
+        self.show_message(self.tr("レシートの設定を保存しました。次に起動したときから印字されます")
+                          if changed else self.tr("変更はありません"), True)
 
     def save_poslink(self) -> None:
         try:

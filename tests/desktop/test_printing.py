@@ -14,12 +14,23 @@ import struct
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from desktop.printing import REASON_UNREADABLE, PrintQueue
-from desktop.receipts import build_sale_receipt, receipt_to_dict
+from desktop.receipts import (
+    STORE_COPY_MARK,
+    AdjustFacts,
+    ReceiptOptions,
+    build_adjust_receipt,
+    build_sale_receipt,
+    receipt_from_dict,
+    receipt_to_dict,
+    with_store_lines,
+)
+from desktop.receipts.options import store_copy_kinds
 from devices.printers import (
     REASON_CONNECTION_LOST,
     REASON_COVER_OPEN,
@@ -27,11 +38,13 @@ from devices.printers import (
     REASON_UNREACHABLE,
     NetworkPrinter,
 )
+from devices.receipt_raster import WIDTH_80MM, render_image
 from loyalty.quote import quote_sale
 from sync.events import EventBus
+from sync.ops import record_adjust
 from sync.store import RegisterStore
 from sync.worker import StoreWorker
-from tests.support.escpos_decode import Decoded, Incomplete, decode, iter_commands
+from tests.support.escpos_decode import Decoded, Incomplete, Line, decode, iter_commands
 from tests.support.seed import NOW, TOKYO, seeded_store
 
 STATUS_OK = 0x12
@@ -378,3 +391,109 @@ def test_unreadable_stored_receipt_fails_without_touching_the_printer(
     register.events.wait("print_failed", sale.facts.op_id, REASON_UNREADABLE)
     assert register.store.print_state(sale.facts.op_id) == ("failed", 1, REASON_UNREADABLE)
     assert printer.nothing_printed()
+
+
+# -- the store's receipt options ----------------------------------------------------------
+
+STORE_LINES = ReceiptOptions(header_lines=("東京都渋谷区宇田川町1-2", "TEL 03-3461-0925"),
+                             footer_line="このレシートは返品時に必要です")
+
+
+def test_receipts_print_with_the_stores_lines_and_are_stored_without(
+        register, printer, start_queue):
+    prints = start_queue(resume_within=timedelta(0), options=STORE_LINES)
+    op_id = register.sell(3280)
+    prints.print_receipt(op_id)
+    register.events.wait("receipt_printed", op_id)
+    job = printer.printed()
+    assert job.lines[:4] == ["たまる商店 渋谷店", "東京都渋谷区宇田川町1-2", "TEL 03-3461-0925",
+                             "2026年11月22日 10:30"]
+    assert job.lines[-1] == "このレシートは返品時に必要です"
+    # The stored receipt is the transaction's: the store's lines are added when printed.
+    stored = register.store.receipt(op_id)
+    assert "宇田川町" not in str(stored)
+    # A 再発行 copy carries them too.
+    prints.reprint("R01-000001")
+    register.events.wait("receipt_printed", op_id, count=2)
+    again = printer.printed()
+    assert again.lines[0] == "＊＊ 再発行 ＊＊" and "TEL 03-3461-0925" in again.lines
+    assert again.lines[-3] == "このレシートは返品時に必要です"
+
+
+def test_a_raster_printer_prints_the_stores_lines_too(register, printer, start_queue):
+    prints = start_queue(mode="raster", resume_within=timedelta(0), options=STORE_LINES)
+    op_id = register.sell(1000)
+    prints.print_receipt(op_id)
+    register.events.wait("receipt_printed", op_id)
+    job = printer.printed()
+    stored = receipt_from_dict(register.store.receipt(op_id))
+    expected = render_image(with_store_lines(stored, STORE_LINES), WIDTH_80MM).convert("1")
+    assert [image.tobytes() for image in job.images] == [expected.tobytes()]
+    assert job.qr_payloads == ["TR:R01-000001"]
+
+
+def test_a_store_copy_follows_each_sale_when_asked_and_never_a_reprint(
+        register, printer, start_queue):
+    prints = start_queue(resume_within=timedelta(0), options=replace(
+        STORE_LINES, store_copy_kinds=store_copy_kinds(corrections=True, sales=True)))
+    first, second = register.sell(1000), register.sell(2000)
+    prints.print_receipt(first)
+    prints.print_receipt(second)
+    register.events.wait("receipt_printed", second, count=2)
+    jobs = [printer.printed() for _ in range(4)]
+    # Each copy comes out right after its receipt, before the next customer's.
+    assert [job.qr_payloads for job in jobs] == [["TR:R01-000001"]] * 2 + [["TR:R01-000002"]] * 2
+    member, copy = jobs[0], jobs[1]
+    assert STORE_COPY_MARK not in member.text
+    assert copy.styled[0] == Line(STORE_COPY_MARK, bold=True, large=True, centered=True)
+    assert copy.lines[-1] == STORE_COPY_MARK and copy.lines[2:-1] == member.lines
+    assert register.store.print_state(first) == ("printed", 1, None)
+    assert prints.pending() == []
+    prints.reprint("R01-000001")
+    register.events.wait("receipt_printed", first, count=3)
+    assert printer.printed().lines[0] == "＊＊ 再発行 ＊＊"
+    time.sleep(0.3)
+    assert printer.nothing_printed()  # no store copy of a 再発行
+
+
+def test_an_adjustment_gets_a_store_copy_and_a_sale_does_not_by_default(
+        register, printer, start_queue):
+    prints = start_queue(resume_within=timedelta(0), options=replace(
+        STORE_LINES, store_copy_kinds=store_copy_kinds(corrections=True, sales=False)))
+    sale = register.sell(1000)
+
+    def adjust_slip(facts):
+        return receipt_to_dict(build_adjust_receipt(AdjustFacts(
+            op_id=facts.op_id, device_id=facts.device_id, receipt_no=facts.receipt_no,
+            local_time=facts.local_time, member=facts.member, points=200,
+            reason="付与漏れのため", approved_by="店長 鈴木", balance_after=facts.balance_after),
+            store_name="たまる商店 渋谷店", footer="", tz=TOKYO))
+
+    adjusted = register.worker.call(record_adjust, register.store, "M1", 200, "付与漏れのため",
+                                    staff_id="S1", local_time=NOW, build_receipt=adjust_slip)
+    prints.print_receipt(sale)
+    prints.print_receipt(adjusted.facts.op_id)
+    register.events.wait("receipt_printed", adjusted.facts.op_id, count=2)
+    jobs = [printer.printed() for _ in range(3)]
+    assert [job.qr_payloads for job in jobs] == [["TR:R01-000001"], ["TR:R01-000002"],
+                                                 ["TR:R01-000002"]]
+    assert STORE_COPY_MARK not in jobs[0].text + jobs[1].text
+    assert jobs[2].lines[0] == STORE_COPY_MARK and "ポイント調整" in jobs[2].lines
+    assert "承認者" in jobs[2].text and "TEL 03-3461-0925" in jobs[2].lines
+
+
+def test_a_receipt_that_waited_for_paper_still_gets_its_store_copy(
+        register, printer, start_queue):
+    printer.status = STATUS_PAPER_END
+    prints = start_queue(resume_within=timedelta(0), options=ReceiptOptions(
+        store_copy_kinds=store_copy_kinds(corrections=False, sales=True)))
+    op_id = register.sell(1000)
+    prints.print_receipt(op_id)
+    register.events.wait("print_waiting", op_id, REASON_PAPER_OUT)
+    printer.status = STATUS_OK
+    prints.retry()
+    register.events.wait("receipt_printed", op_id, count=2)
+    member, copy = printer.printed(), printer.printed()
+    assert STORE_COPY_MARK not in member.text and copy.lines[0] == STORE_COPY_MARK
+    assert register.store.print_state(op_id) == ("printed", 2, None)
+    assert prints.pending() == [] and prints.status().unprinted_count == 0

@@ -114,10 +114,11 @@ def test_sale_shows_rank_and_what_the_next_rank_needs(sale):
     row(d, "あと 6 回のご来店")
 
 
-def test_sale_ends_with_the_receipt_qr_and_the_program_footer(sale):
+def test_sale_ends_with_the_receipt_qr_the_program_footer_and_the_stores_line(sale):
     d = kanji(sale)
     assert d.qr_payloads == ["TR:R02-000123"]
-    assert d.styled[-1] == Line("5のつく日はポイント5倍！", centered=True)
+    assert d.styled[-2:] == [Line("5のつく日はポイント5倍！", centered=True),
+                             Line("このレシートは返品時に必要です", centered=True)]
     assert d.cuts == 1
 
 

@@ -68,12 +68,12 @@ def test_settings_screen_checks_devices_and_saves(qtbot, tmp_path):
 
     screen.language.setCurrentIndex(screen.language.findData("en"))
     screen.save_language()
-    screen.options["register.store_name"].setText("たまる商店 渋谷店")
-    screen.save_option("register.store_name")
+    screen.store_name.setText("たまる商店 渋谷店")
+    qtbot.mouseClick(screen.save_receipt_button, LEFT)
     saved = tomllib.loads((settings.home / "config.toml").read_text(encoding="utf-8"))
     assert saved["locale"]["language"] == "en"
     assert saved["register"]["store_name"] == "たまる商店 渋谷店"
-    qtbot.waitUntil(lambda: screen.message.text() == "保存しました", timeout=5000)
+    qtbot.waitUntil(lambda: "レシートの設定を保存しました" in screen.message.text(), timeout=5000)
     qtbot.mouseClick(screen.provision_button, LEFT)
     assert asked == ["yes"]
     ops.close()
@@ -371,3 +371,80 @@ def test_every_kind_paper_and_mode_the_form_offers_makes_a_spec_the_driver_reads
                 assert (back.kind, back.paper) == (kind, paper)
                 if kind != "simulated":
                     assert (back.profile, back.mode) == (profile, mode)
+
+
+# -- the receipt options ----------------------------------------------------------------------
+
+
+@pytest.mark.ui
+def test_settings_screen_sets_the_receipts_lines_and_store_copies(qtbot, tmp_path):
+    settings = Settings(tmp_path / "home")
+    bus = EventBus()
+    ops = SettingsOps(settings, bus)
+    screen = SettingsScreen(screen_context(bus, settings=ops))
+    qtbot.addWidget(screen)
+    screen.show()
+    config = settings.home / "config.toml"
+    assert not screen.store_copy.isChecked() and screen.header_lines.toPlainText() == ""
+
+    screen.header_lines.setPlainText("東京都渋谷区道玄坂二丁目１０番７号 新大宗ビル\nTEL 03-3461-0925")
+    qtbot.mouseClick(screen.save_receipt_button, LEFT)
+    assert screen.message.objectName() == "message_error"
+    assert "店舗名の下の行「東京都渋谷区道玄坂二丁目１０番７号 新大宗ビル」は 58 mm 幅のレシートの" \
+        "1行に入りません。全角でおよそ 15 文字までにしてください" == screen.message.text()
+    assert not config.exists()  # nothing kept while a line is wrong
+
+    screen.header_lines.setPlainText("  東京都渋谷区道玄坂2-10-7\n\nTEL 03-3461-0925  \n")
+    screen.footer_line.setText("ありがとう🙏")
+    qtbot.mouseClick(screen.save_receipt_button, LEFT)
+    assert "「🙏」はレシートに印字できません" in screen.message.text()
+
+    screen.footer_line.setText("このレシートは返品時に必要です")
+    qtbot.mouseClick(screen.store_copy, LEFT)
+    qtbot.mouseClick(screen.save_receipt_button, LEFT)
+    assert screen.message.objectName() == "message_info"
+    assert "次に起動したときから印字されます" in screen.message.text()
+    saved = tomllib.loads(config.read_text(encoding="utf-8"))
+    assert saved["receipt"] == {"header_lines": "東京都渋谷区道玄坂2-10-7\nTEL 03-3461-0925",
+                                "footer_line": "このレシートは返品時に必要です",
+                                "store_copy": True}  # only what changed is written
+    assert screen.header_lines.toPlainText() == "東京都渋谷区道玄坂2-10-7\nTEL 03-3461-0925"
+    qtbot.mouseClick(screen.save_receipt_button, LEFT)
+    assert screen.message.text() == "変更はありません"
+
+    # Opened again (the next start), the form shows what was kept.
+    again = SettingsScreen(screen_context(bus, settings=SettingsOps(Settings.load(settings.home),
+                                                                    bus)))
+    qtbot.addWidget(again)
+    assert again.store_copy.isChecked() and not again.store_copy_sales.isChecked()
+    assert again.footer_line.text() == "このレシートは返品時に必要です"
+    again.ops.close()
+    ops.close()
+
+
+def test_receipt_form_is_checked_whole_before_anything_is_saved(settings_ops):
+    from desktop.flows.settings_ops import ReceiptView
+    from desktop.receipts import ReceiptOptions, receipt_options
+
+    ops, seen, _, _, settings = settings_ops
+    view = ops.receipt_view()
+    assert view == ReceiptView("たまる商店 本店", "", "", False, False)
+    for bad, says in (
+            (ReceiptView("", "", "", False, False), "店舗名を入力してください"),
+            (ReceiptView("本店", "1\n2\n3\n4\n5", "", True, False), "4 行まで"),
+            (ReceiptView("本店", "TEL 03-3461-0925", "ご来店ありがとうございました。またどうぞ",
+                         True, True), "レシート下部の一行"),
+    ):
+        with pytest.raises(SettingsError) as caught:
+            ops.save_receipt(bad)
+        assert says in str(caught.value)
+    assert not (settings.home / "config.toml").exists() and seen == []
+    changed = ops.save_receipt(ReceiptView("たまる商店 本店", "TEL 03-3461-0925", "", True, True))
+    assert changed == ["receipt.header_lines", "receipt.store_copy", "receipt.store_copy_sales"]
+    # What the print queue will get at the next start.
+    assert receipt_options(Settings.load(settings.home)) == ReceiptOptions(
+        ("TEL 03-3461-0925",), "", frozenset({"return", "adjust", "sale"}))
+    ops.set_receipt_option("receipt.footer_line", "  またどうぞ ")
+    assert settings.get("receipt.footer_line") == "またどうぞ"
+    with pytest.raises(TypeError):
+        ops.set_receipt_option("receipt.store_copy", "yes")
