@@ -163,7 +163,14 @@ def test_a_cashiers_day(qtbot, app, hq, virtual_card, live_pcscd):
         return counter.message.text()
 
     def queue_is(n: int) -> None:
-        qtbot.waitUntil(lambda: status.queue.text() == f"未送信 {n} 件", timeout=WAIT_MS)
+        """The status bar says n ops wait, and n do: a label still showing the count from
+        before the last op was read again would otherwise pass for an emptied queue."""
+        def waiting() -> int:
+            counts = register.store.outbox_counts()
+            return counts.get("queued", 0) + counts.get("sent", 0)
+
+        qtbot.waitUntil(lambda: waiting() == n and status.queue.text() == f"未送信 {n} 件",
+                        timeout=WAIT_MS)
 
     def sync_now() -> None:
         qtbot.waitUntil(status.sync_button.isEnabled, timeout=WAIT_MS)
@@ -292,49 +299,59 @@ def test_a_cashiers_day(qtbot, app, hq, virtual_card, live_pcscd):
     assert len(before_outage) == 4
 
     # -- 6. HQ down for an hour of sales --------------------------------------------------
-    proc.kill()
-    sync_now()
+    proc.kill()  # the line goes down; nothing at the counter knows it yet
+    start = offline_hour(datetime.now(TOKYO))
+    # The hour's first customer uses points: the hold cannot be asked of HQ, so the
+    # offline cap decides. One point over it is refused with what she may use …
+    clock.at = start
+    tap(YAMADA[0], member_shown("山田 花子"))
+    key_in(qtbot, counter.keypad, "2000")
+    qtbot.mouseClick(counter.redeem, LEFT)
+    key_in(qtbot, counter.keypad, str(OFFLINE_CAP + 1))
+    assert counter.quote_panel.problem.text() == ""  # HQ not yet missed: her 1,200 pt
+    qtbot.mouseClick(counter.confirm_button, LEFT)
+    qtbot.waitUntil(lambda: counter.message.text() == (
+        f"HQ に接続できません。オフライン中に利用できるのは {OFFLINE_CAP} pt までです。"
+        "利用ポイントを減らして確定してください"), timeout=WAIT_MS)
+    assert counter.confirm_button.isEnabled()  # to be corrected; nothing was recorded
+    assert register.store.outbox_counts().get("queued", 0) == 0
+    # … and "use all" now offers the cap.
+    qtbot.mouseClick(counter.use_all, LEFT)
+    assert counter.redeem.text() == str(OFFLINE_CAP)
+    assert counter.limit.text() == f"最大 {OFFLINE_CAP} pt（オフライン中の上限）"
+    assert counter.quote_panel.problem.text() == ""
+    qtbot.mouseClick(counter.confirm_button, LEFT)
+    assert recorded() == "記録しました（取引番号 R01-000005）"
+    printed = roll.next_receipt(qtbot)
+    line_with(printed, f"{clock.at:%Y年%m月%d日 %H:%M}")  # the counter's clock
+    line_with(printed, "HQ 確定前")  # its points are provisional until HQ confirms
+    line_with(printed, "ポイント利用", f"-{OFFLINE_CAP} pt")
+    line_with(printed, "ポイント残高", "917 pt")
+    # The sale's own sync round finds HQ gone: the status bar and the banner say so.
     qtbot.waitUntil(lambda: status.online.text() == "オフライン", timeout=WAIT_MS)
     qtbot.waitUntil(win.banner.isVisible, timeout=WAIT_MS)
     assert "HQ に接続できません" in win.banner.title.text()
-    start = offline_hour(datetime.now(TOKYO))
+    queue_is(1)
+    QTest.keyClick(counter.amount, Qt.Key.Key_Escape)
+    qtbot.waitUntil(counter.member_panel.prompt.isVisible, timeout=WAIT_MS)
+
     offline_sales = (
-        # (minutes into the hour, card, name, yen, points used)
-        (0, SUZUKI[0], "鈴木 一郎", "1500", 0),
-        (20, NEW_CARD, "佐藤 次郎", "980", 0),
-        (40, YAMADA[0], "山田 花子", "2000", OFFLINE_CAP),
-        (58, TANAKA[0], "田中 健太", "4321", 0),
+        # (minutes into the hour, card, name, yen)
+        (20, SUZUKI[0], "鈴木 一郎", "1500"),
+        (35, NEW_CARD, "佐藤 次郎", "980"),
+        (58, TANAKA[0], "田中 健太", "4321"),
     )
-    for n, (minutes, uid, name, amount, used) in enumerate(offline_sales, start=1):
+    for n, (minutes, uid, name, amount) in enumerate(offline_sales, start=2):
         clock.at = start + timedelta(minutes=minutes)
         tap(uid, member_shown(name))
         assert counter.member_panel.offline.isVisible()
         key_in(qtbot, counter.keypad, amount)
-        if used:
-            # HQ cannot hold points now: one point over the offline cap is refused …
-            qtbot.mouseClick(counter.redeem, LEFT)
-            key_in(qtbot, counter.keypad, str(OFFLINE_CAP + 1))
-            assert counter.limit.text() == f"最大 {OFFLINE_CAP} pt（オフライン中の上限）"
-            assert counter.quote_panel.problem.text() == \
-                f"オフライン中は {OFFLINE_CAP} pt までしか利用できません"
-            qtbot.mouseClick(counter.confirm_button, LEFT)
-            qtbot.waitUntil(lambda: "オフライン中は" in counter.message.text(),
-                            timeout=WAIT_MS)
-            assert counter.confirm_button.isEnabled()  # to be corrected, nothing recorded
-            queue_is(n - 1)
-            # … and the cap itself is what "use all" offers, within her 1,200 pt.
-            qtbot.mouseClick(counter.use_all, LEFT)
-            assert counter.redeem.text() == str(OFFLINE_CAP)
-            assert counter.quote_panel.problem.text() == ""
-            qtbot.mouseClick(counter.amount, LEFT)  # back to the amount, where Enter confirms
         QTest.keyClick(counter.amount, Qt.Key.Key_Return)
         assert recorded() == f"記録しました（取引番号 R01-{4 + n:06d}）"
         printed = roll.next_receipt(qtbot)
-        line_with(printed, f"{clock.at:%Y年%m月%d日 %H:%M}")  # the counter's clock
-        line_with(printed, "HQ 確定前")  # its points are provisional until HQ confirms
+        line_with(printed, f"{clock.at:%Y年%m月%d日 %H:%M}")
+        line_with(printed, "HQ 確定前")
         line_with(printed, "ポイントは仮の値です")
-        if used:
-            line_with(printed, "ポイント利用", f"-{OFFLINE_CAP} pt")
         queue_is(n)
         QTest.keyClick(counter.amount, Qt.Key.Key_Escape)
         qtbot.waitUntil(counter.member_panel.prompt.isVisible, timeout=WAIT_MS)
@@ -344,7 +361,7 @@ def test_a_cashiers_day(qtbot, app, hq, virtual_card, live_pcscd):
     queued = [op for op in made if op.state == "queued"]
     assert len(queued) == 4 and {op.op_id for op in made} - before_outage == \
         {op.op_id for op in queued}
-    offline_redeem = queued[2].body["payload"]
+    offline_redeem = queued[0].body["payload"]
     assert (offline_redeem["points_redeemed"], offline_redeem.get("hold_id")) == (
         OFFLINE_CAP, None)
     hours = {datetime.fromisoformat(op.body["local_time"]).astimezone(TOKYO)
