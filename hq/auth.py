@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, Table, select
 
 from hq.db import read_only
 from hq.models import AdminToken, Register
@@ -20,6 +20,8 @@ from hq.models import AdminToken, Register
 ADMIN_TOKEN_PREFIX = "tqa_"
 ROLE_ADMIN = "admin"
 ROLE_APP = "app"  # may only issue member app QR tokens
+_registers = cast(Table, Register.__table__)
+_admin_tokens = cast(Table, AdminToken.__table__)
 
 
 class AuthError(Exception):
@@ -77,10 +79,13 @@ def bearer_token(authorization: str | None) -> str:
 def identify(engine: Engine, token: str) -> Identity:
     """The register or admin a token belongs to; AuthError if none or revoked."""
     digest = hash_token(token)
-    with Session(read_only(engine)) as session:
-        register = session.scalars(
-            select(Register).where(Register.token_hash == digest)
-        ).one_or_none()
+    r, a = _registers.c, _admin_tokens.c
+    # Core, not the ORM: every request pays for this look-up.
+    with read_only(engine).connect() as conn:
+        register = conn.execute(
+            select(r.device_id, r.store_id, r.company_id, r.epoch, r.revoked)
+            .where(r.token_hash == digest)
+        ).one_or_none()  # fmt: skip
         if register is not None:
             if register.revoked:
                 raise AuthError(
@@ -89,7 +94,9 @@ def identify(engine: Engine, token: str) -> Identity:
             return RegisterIdentity(
                 register.device_id, register.store_id, register.company_id, register.epoch
             )
-        admin = session.scalars(select(AdminToken).where(AdminToken.token_hash == digest)).one_or_none()
+        admin = conn.execute(
+            select(a.name, a.role, a.revoked_at).where(a.token_hash == digest)
+        ).one_or_none()
         if admin is not None:
             if admin.revoked_at is not None:
                 raise AuthError(f"admin token {admin.name!r} is revoked")

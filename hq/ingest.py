@@ -45,7 +45,7 @@ from hq.batch import (
     Decision,
     Refused,
 )
-from hq.bulk import insert_many, one_of
+from hq.bulk import Writes, one_of
 from hq.errors import DirectoryError
 from hq.ingest_prepare import Outcome, Run, prepare
 from hq.ledger_store import Ledger
@@ -223,7 +223,11 @@ class Ingestor:
             reg = conn.execute(
                 select(_registers.c.last_device_seq, _registers.c.epoch)
                 .where(_registers.c.device_id == register.device_id)
-                .with_for_update()
+                # NO KEY UPDATE: it serializes this register's pushes all the same, but lets
+                # other transactions check foreign keys to the row (an op of this register
+                # another push updates, a parked return applied with its sale) without
+                # waiting for this push: waiting there could close a cycle with a member lock.
+                .with_for_update(key_share=True)
             ).one()
             keys: dict[str, str] = {}
             hashes = [self._hash(conn, op, keys) for op in ops]
@@ -315,31 +319,21 @@ class Ingestor:
     # -- writing -----------------------------------------------------------------------
 
     def _write(self, run: Run, register: RegisterIdentity, last_seq: int, old_last_seq: int) -> None:
+        """Write everything the batch decided, then publish: on PostgreSQL every statement
+        is queued and sent in one go with the COMMIT (`hq.bulk.Writes`)."""
         batch = run.batch
-        conn, now = batch.conn, batch.now
+        now = batch.now
+        w = Writes(batch.conn)
         if last_seq != old_last_seq:
-            conn.execute(update(_registers).where(_registers.c.device_id == register.device_id)
-                         .values(last_device_seq=last_seq))  # fmt: skip
-        batch.ledger.write_state()
-        new_cards = [{"uid": c.uid, "member_id": c.member_id, "status": c.status, "created_at": now}
-                     for c in batch.cards.values() if c.new]  # fmt: skip
-        insert_many(conn, [(_cards, new_cards)])
-        moved = [c for c in batch.cards.values() if c.touched and not c.new]
-        if moved:
-            conn.execute(update(_cards).where(_cards.c.uid == bindparam("c_uid"))
-                         .values(member_id=bindparam("c_member"), status=bindparam("c_status")),
-                         [{"c_uid": c.uid, "c_member": c.member_id, "c_status": c.status} for c in moved])  # fmt: skip
-        holds = [h for h in batch.holds.values() if h.touched]
-        if holds:
-            conn.execute(
-                update(_holds).where(_holds.c.hold_id == bindparam("h_id")).values(
-                    status=bindparam("h_status"), closed_at=bindparam("h_closed_at"),
-                    op_id=bindparam("h_op_id")),
-                [{"h_id": h.hold_id, "h_status": h.status, "h_closed_at": h.closed_at,
-                  "h_op_id": h.op_id} for h in holds],
-            )  # fmt: skip
-        if batch.dead_rows:
-            conn.execute(insert(_dead), batch.dead_rows)
+            w.update(_registers, "device_id", [{"device_id": register.device_id, "last_device_seq": last_seq}])
+        batch.ledger.write_state(w)
+        w.insert(_cards, [{"uid": c.uid, "member_id": c.member_id, "status": c.status, "created_at": now}
+                          for c in batch.cards.values() if c.new])  # fmt: skip
+        w.update(_cards, "uid", [{"uid": c.uid, "member_id": c.member_id, "status": c.status}
+                                 for c in batch.cards.values() if c.touched and not c.new])  # fmt: skip
+        w.update(_holds, "hold_id", [{"hold_id": h.hold_id, "status": h.status, "closed_at": h.closed_at,
+                                      "op_id": h.op_id} for h in batch.holds.values() if h.touched])  # fmt: skip
+        w.insert(_dead, batch.dead_rows)
         op_rows, updates = [], []
         for out in run.outcomes.values():
             # Stored whole, so a replay is field for field the first answer; an applied op's
@@ -348,7 +342,7 @@ class Ingestor:
             status = result["status"]
             if not out.insert:
                 if status != "parked":
-                    updates.append({"u_id": out.op.op_id, "u_status": status, "u_result": result})
+                    updates.append({"op_id": out.op.op_id, "status": status, "result": result})
                 continue
             op = out.op
             op_rows.append({
@@ -359,32 +353,32 @@ class Ingestor:
                 "parent_op_id": op.payload.sale_op_id if isinstance(op.payload, ReturnPayload) else None,
                 "local_time": op.local_time, "receipt_no": getattr(op.payload, "receipt_no", None),
             })  # fmt: skip
-        insert_many(conn, [(_ops, op_rows)])
-        if updates:
-            conn.execute(update(_ops).where(_ops.c.op_id == bindparam("u_id"))
-                         .values(status=bindparam("u_status"), result=bindparam("u_result")), updates)  # fmt: skip
-        batch.ledger.write_rows()
-        insert_many(conn, [(_purchases, batch.purchase_rows), (_grants, batch.grant_rows),
-                           (_audit, batch.audit_rows)])  # fmt: skip
-        returned = [s for s in batch.sales.values() if s.touched]
-        if returned:
-            conn.execute(update(_purchases).where(_purchases.c.op_id == bindparam("p_id"))
-                         .values(returned_yen=bindparam("p_returned")),
-                         [{"p_id": s.op_id, "p_returned": s.returned_yen} for s in returned])  # fmt: skip
-        self._publish(run)
+        w.insert(_ops, op_rows)
+        w.update(_ops, "op_id", updates)
+        batch.ledger.write_rows(w)
+        w.insert(_purchases, batch.purchase_rows)
+        w.insert(_grants, batch.grant_rows)
+        w.insert(_audit, batch.audit_rows)
+        w.update(_purchases, "op_id", [{"op_id": s.op_id, "returned_yen": s.returned_yen}
+                                       for s in batch.sales.values() if s.touched])  # fmt: skip
+        self._publish(run, w)
 
     @staticmethod
-    def _publish(run: Run) -> None:
+    def _publish(run: Run, w: Writes) -> None:
         """Give applied ops their `server_seq`s and each changed entity its newest one.
 
         The counter row serializes every publishing transaction from the moment it is
         taken until commit (that is what keeps `server_seq > cursor` a safe pull), so it is
         taken by the batch's last statement: with many registers pushing at once, the
-        batches' other work overlaps and only this statement and the commit queue.
+        batches' other work overlaps and only this statement and the commit queue. On
+        PostgreSQL that statement goes in one pipeline with the COMMIT, so the counter is
+        held for the server's time only, never while this process waits to run.
         """
-        if not run.applied:
-            return
         conn, now = run.batch.conn, run.batch.now
+        if not run.applied:
+            if w.pg:
+                w.flush()
+            return
         # Offsets from the counter's current value, in the order the ops were decided.
         op_offsets: list[int] = []
         entity_offsets: dict[tuple[str, str], int] = {}
@@ -398,8 +392,8 @@ class Ingestor:
             if not out.feed:
                 total += 1
             op_offsets.append(total)
-        if conn.dialect.name == "postgresql":
-            base = _publish_postgres(conn, total, entity_offsets, run.applied, op_offsets, now)
+        if w.pg:
+            base = _publish_postgres(w, total, entity_offsets, run.applied, op_offsets, now)
         else:
             base = int(conn.execute(
                 update(_counter).where(_counter.c.id == SEQ_COUNTER_ID)
@@ -412,7 +406,7 @@ class Ingestor:
                                          for (kind, key), off in entity_offsets.items()])  # fmt: skip
         for out, off in zip(run.applied, op_offsets, strict=True):
             out.result["server_seq"] = base + off
-        if conn.dialect.name != "postgresql":
+        if not w.pg:
             conn.execute(update(_ops).where(_ops.c.op_id == bindparam("u_id")).values(result=bindparam("u_result")),
                          [{"u_id": out.op.op_id,
                            "u_result": OpResult.model_validate(out.result).model_dump(mode="json")}
@@ -440,7 +434,7 @@ SELECT base FROM c
 """
 
 
-def _publish_postgres(conn: Connection, total: int, entity_offsets: dict[tuple[str, str], int],
+def _publish_postgres(w: Writes, total: int, entity_offsets: dict[tuple[str, str], int],
                       applied: list[Outcome], op_offsets: list[int], now: datetime) -> int:
     params = {
         "total": total, "counter_id": SEQ_COUNTER_ID, "now": now,
@@ -448,7 +442,8 @@ def _publish_postgres(conn: Connection, total: int, entity_offsets: dict[tuple[s
         "f_key": [key for _, key in entity_offsets],
         "o_id": [out.op.op_id for out in applied], "o_off": op_offsets,
     }  # fmt: skip
-    return int(conn.exec_driver_sql(_PUBLISH_SQL, params).scalar_one())
+    index = w.execute(_PUBLISH_SQL, params, fetch=True)
+    return int(w.flush(commit=True)[index][0])
 
 
 def _has_nul(value: Any) -> bool:

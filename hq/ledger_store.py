@@ -19,10 +19,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, delete, func, select, update
-from sqlalchemy.sql.expression import bindparam
+from sqlalchemy import Connection, Table, func, select
 
-from hq.bulk import insert_many, one_of
+from hq.bulk import Writes, one_of
 from hq.models import (
     AllocationRow,
     DebtRow,
@@ -202,7 +201,8 @@ class Ledger:
                        m.balance, m.debt, held.label("held"))
                 .where(one_of(self.conn, m.member_id, wanted))
                 .order_by(m.member_id)
-                .with_for_update(of=_members)
+                # NO KEY UPDATE: writers exclude each other, foreign-key checks pass.
+                .with_for_update(of=_members, key_share=True)
             )  # fmt: skip
             for r in rows:
                 account = Account(r.member_id, last_earn_at=r.last_earn_at,
@@ -314,71 +314,60 @@ class Ledger:
 
     # -- writing -----------------------------------------------------------------
 
-    def write_state(self) -> None:
-        """Write new and changed members, lots, debts and redemptions."""
-        c = self.conn
+    def write_state(self, writes: Writes | None = None) -> None:
+        """Write new and changed members, lots, debts and redemptions (through `writes`,
+        else at once)."""
+        w = writes or Writes(self.conn)
         # A member enrolled in this transaction may have bought in it already.
-        fresh = [{**b.new_row, "balance": b.balance, "debt": b.debt,
-                  "last_earn_at": b.account.last_earn_at, "last_use_at": b.account.last_use_at,
-                  **{f: getattr(b, f) for f in _MEMBER_FIELDS}}
-                 for b in self.books.values() if b.new_row is not None]  # fmt: skip
-        insert_many(c, [(_members, fresh)])
-        changed = [b for b in self.books.values() if b.touched and b.new_row is None]
-        if changed:
-            c.execute(
-                update(_members).where(_members.c.member_id == bindparam("m_id")).values(
-                    balance=bindparam("m_balance"), debt=bindparam("m_debt"),
-                    last_earn_at=bindparam("m_last_earn_at"), last_use_at=bindparam("m_last_use_at"),
-                    **{f: bindparam(f"m_{f}") for f in _MEMBER_FIELDS}),
-                [{"m_id": b.member_id, "m_balance": b.balance, "m_debt": b.debt,
-                  "m_last_earn_at": b.account.last_earn_at, "m_last_use_at": b.account.last_use_at,
-                  **{f"m_{f}": getattr(b, f) for f in _MEMBER_FIELDS}} for b in changed],
-            )  # fmt: skip
+        w.insert(_members, [{**b.new_row, "balance": b.balance, "debt": b.debt,
+                             "last_earn_at": b.account.last_earn_at,
+                             "last_use_at": b.account.last_use_at,
+                             **{f: getattr(b, f) for f in _MEMBER_FIELDS}}
+                            for b in self.books.values() if b.new_row is not None])  # fmt: skip
+        w.update(_members, "member_id", [
+            {"member_id": b.member_id, "balance": b.balance, "debt": b.debt,
+             "last_earn_at": b.account.last_earn_at, "last_use_at": b.account.last_use_at,
+             **{f: getattr(b, f) for f in _MEMBER_FIELDS}}
+            for b in self.books.values() if b.touched and b.new_row is None])  # fmt: skip
         lots_new, lots_changed = [], []
         debts_new, debts_changed, debts_kept = [], [], set()
         reds_new, reds_changed = [], []
         for b in self.books.values():
             for lot in b.account.lots:
                 old = self._lots0.get(lot.lot_id)
+                if old is not None and old == (b.member_id, lot):
+                    continue
                 row = {"lot_id": lot.lot_id, "member_id": b.member_id, "issuer": lot.issuer,
                        "kind": lot.kind.value, "original": lot.original, "remaining": lot.remaining,
                        "reversed": lot.reversed, "returned_yen": lot.returned_yen,
                        "earned_at": lot.earned_at, "expires_at": lot.expires_at}  # fmt: skip
-                if old is None:
-                    lots_new.append(row)
-                elif old != (b.member_id, lot):
-                    lots_changed.append(row)
+                (lots_new if old is None else lots_changed).append(row)
             for position, d in enumerate(b.account.debts):
                 debts_kept.add(d.debt_id)
+                old_d = self._debts0.get(d.debt_id)
+                if old_d is not None and old_d == (b.member_id, d, position):
+                    continue
                 drow = {"debt_id": d.debt_id, "member_id": b.member_id, "owed": d.owed,
                         "paid": [list(p) for p in d.paid], "position": position}
-                old_d = self._debts0.get(d.debt_id)
-                if old_d is None:
-                    debts_new.append(drow)
-                elif old_d != (b.member_id, d, position):
-                    debts_changed.append(drow)
+                (debts_new if old_d is None else debts_changed).append(drow)
             for r in b.account.redemptions:
+                old_r = self._reds0.get(r.redemption_id)
+                if old_r is not None and old_r == (b.member_id, r):
+                    continue
                 rrow = {"redemption_id": r.redemption_id, "member_id": b.member_id,
                         "redeemer": r.redeemer, "points": r.points, "taken": [list(p) for p in r.taken],
                         "debt_left": r.debt_left, "returned_yen": r.returned_yen}  # fmt: skip
-                old_r = self._reds0.get(r.redemption_id)
-                if old_r is None:
-                    reds_new.append(rrow)
-                elif old_r != (b.member_id, r):
-                    reds_changed.append(rrow)
+                (reds_new if old_r is None else reds_changed).append(rrow)
         gone = sorted(set(self._debts0) - debts_kept)
-        if gone:
-            c.execute(delete(_debts).where(one_of(c, _debts.c.debt_id, gone)))
-        insert_many(c, [(_lots, lots_new), (_debts, debts_new), (_redemptions, reds_new)])
-        for table, key, rows in ((_lots, "lot_id", lots_changed), (_debts, "debt_id", debts_changed),
-                                 (_redemptions, "redemption_id", reds_changed)):  # fmt: skip
-            if rows:
-                cols = [k for k in rows[0] if k != key]
-                c.execute(
-                    update(table).where(table.c[key] == bindparam("k_" + key))
-                    .values({col: bindparam("v_" + col) for col in cols}),
-                    [{"k_" + key: r[key], **{"v_" + col: r[col] for col in cols}} for r in rows],
-                )
+        w.delete_in(_debts, "debt_id", gone)
+        w.insert(_lots, lots_new)
+        w.insert(_debts, debts_new)
+        w.insert(_redemptions, reds_new)
+        w.update(_lots, "lot_id", lots_changed)
+        w.update(_debts, "debt_id", debts_changed)
+        w.update(_redemptions, "redemption_id", reds_changed)
+        if writes is None:
+            w.flush()
         # Written now, a second call writes only what changed since.
         for b in self.books.values():
             b.new_row = None
@@ -392,9 +381,13 @@ class Ledger:
         for debt_id in gone:
             del self._debts0[debt_id]
 
-    def write_rows(self) -> None:
-        """Write the entries and allocations made so far (their ops must exist by now)."""
-        insert_many(self.conn, [(_entries, self.entries), (_allocations, self.allocations)])
+    def write_rows(self, writes: Writes | None = None) -> None:
+        """Write the entries and allocations made so far (their ops must exist by then)."""
+        w = writes or Writes(self.conn)
+        w.insert(_entries, self.entries)
+        w.insert(_allocations, self.allocations)
+        if writes is None:
+            w.flush()
         self.entries, self.allocations = [], []
 
 
