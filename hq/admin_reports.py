@@ -90,6 +90,15 @@ class GroupSpend(_Body):
     spend_before_per_member_yen: int
 
 
+class ComparisonGroup(_Body):
+    """How the comparison group (`non_participants`) was chosen, and its size."""
+
+    rule: str
+    stores: list[str]  # where the campaign granted points in the window
+    ranks: list[str]  # the participants' ranks; empty when the program has none
+    members: int
+
+
 class CampaignEffectView(_Body):
     report: Literal["campaign_effect"]
     campaign_id: str
@@ -100,6 +109,7 @@ class CampaignEffectView(_Body):
     members_reached: int
     participants: GroupSpend
     non_participants: GroupSpend
+    comparison: ComparisonGroup
     lift_per_participant_yen: int
 
 

@@ -11,12 +11,17 @@ yen (1 pt = ¥1). The basis is the allocations: each row says how many points of
 issuer's lot pay for which redemption at which redeemer; a return that gives redeemed
 points back writes a negative row, so the period's net is what is owed.
 
-Campaign effect compares the campaign's participants with comparable non-participants:
-members who shopped in the window or in the equally long period just before it, and got
-none of the campaign's points in the window. For both groups it gives spend per member
-in the window and in the period before it; the difference of the two changes is the
-campaign's apparent lift per participant. It is an observational figure, not a
-controlled experiment: members who choose to join a campaign differ from those who do not.
+Campaign effect compares the campaign's participants (members it granted points to in
+the window) with comparable non-participants: members who got none of its points but
+bought in the window at a store where it granted points and, when the program has ranks,
+hold a rank some participant holds (a rank never set counts as the base rank). Members
+who did not shop there in the window, or shop in another tier, are left out: they would
+compare the campaign's shoppers with a different clientele. For both groups it gives
+spend per member (at every store, returns deducted) in the window and in the equally long
+period just before it; the difference of the two changes is the campaign's apparent lift
+per participant. The report says how the group was chosen and how large it is. It is an
+observational figure, not a controlled experiment: members who choose to join a campaign
+differ from those who do not.
 """
 
 from __future__ import annotations
@@ -121,24 +126,53 @@ def _group(members: set[str], now: dict[str, int], before: dict[str, int]) -> di
             "spend_before_yen": earlier, "spend_before_per_member_yen": earlier // n if n else 0}  # fmt: skip
 
 
+def _comparison(conn: Connection, campaign_id: str, t0: datetime, t1: datetime,
+                participants: set[str], stores: set[str]) -> tuple[set[str], list[str], str]:
+    """Non-participants who bought in the window at the campaign's stores, in the
+    participants' ranks when the program has ranks: (members, ranks, the rule in words)."""
+    shoppers = {m for (m,) in conn.execute(
+        select(_purchases.c.member_id).distinct()
+        .where(_purchases.c.kind == "sale", _purchases.c.at >= t0, _purchases.c.at < t1,
+               _purchases.c.store_id.in_(sorted(stores))))} - participants if stores else set()  # fmt: skip
+    program = newest_program(conn)
+    base = program.ranking.base if program is not None else None
+    rule = (f"members without {campaign_id} points who bought in the window at a store where "
+            "it granted points")  # fmt: skip
+    if base is None:
+        return shoppers, [], rule
+    ranks: dict[str, str] = {}
+    wanted = sorted(participants | shoppers)
+    if wanted:
+        for member_id, rank in conn.execute(select(_members.c.member_id, _members.c.rank)
+                                            .where(_members.c.member_id.in_(wanted))):  # fmt: skip
+            ranks[member_id] = rank or base.code
+    held = sorted({ranks.get(m, base.code) for m in participants})
+    rule += ", holding a rank a participant holds"
+    return {m for m in shoppers if ranks.get(m, base.code) in held}, held, rule
+
+
 def campaign_effect(engine: Engine, campaign_id: str, start: date, end: date) -> dict[str, Any]:
     """Points a campaign granted, members it reached, and the spend of its participants
     against comparable non-participants (see the module's description)."""
     with read_only(engine).connect() as conn:
         t0, t1 = period(conn, start, end)
         b0 = t0 - (t1 - t0)
-        grants = conn.execute(select(_grants.c.member_id, _grants.c.points).where(
+        grants = conn.execute(select(_grants.c.member_id, _grants.c.points, _grants.c.store_id).where(
             _grants.c.campaign_id == campaign_id, _grants.c.at >= t0, _grants.c.at < t1)).all()  # fmt: skip
+        participants = {m for m, _, _ in grants}
+        stores = {store for _, _, store in grants}
+        others, ranks, rule = _comparison(conn, campaign_id, t0, t1, participants, stores)
         now, before = _spend(conn, t0, t1), _spend(conn, b0, t0)
-    participants = {m for m, _ in grants}
-    others = (set(now) | set(before)) - participants
     p, o = _group(participants, now, before), _group(others, now, before)
     lift = ((p["spend_per_member_yen"] - p["spend_before_per_member_yen"])
             - (o["spend_per_member_yen"] - o["spend_before_per_member_yen"]))  # fmt: skip
     return {"report": "campaign_effect", "campaign_id": campaign_id, "from": start.isoformat(),
-            "to": end.isoformat(), "points_granted": sum(int(pts) for _, pts in grants),
+            "to": end.isoformat(), "points_granted": sum(int(pts) for _, pts, _ in grants),
             "grants": len(grants), "members_reached": len(participants),
-            "participants": p, "non_participants": o, "lift_per_participant_yen": lift}  # fmt: skip
+            "participants": p, "non_participants": o,
+            "comparison": {"rule": rule, "stores": sorted(stores), "ranks": ranks,
+                           "members": len(others)},
+            "lift_per_participant_yen": lift}  # fmt: skip
 
 
 def new_members(engine: Engine, start: date, end: date, by: str = "store") -> dict[str, Any]:
@@ -184,6 +218,11 @@ def _long_rows(report: dict[str, Any]) -> Iterable[list[Any]]:
         for group in ("participants", "non_participants"):
             for figure, value in report[group].items():
                 yield [cid, group, figure, value]
+        comparison = report["comparison"]
+        yield [cid, "comparison", "rule", comparison["rule"]]
+        yield [cid, "comparison", "stores", " ".join(comparison["stores"])]
+        yield [cid, "comparison", "ranks", " ".join(comparison["ranks"])]
+        yield [cid, "comparison", "members", comparison["members"]]
     else:
         columns = ["date", "store_id"] + (["staff_id"] if report["by"] == "staff" else []) + ["new_members"]
         yield columns

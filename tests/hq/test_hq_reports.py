@@ -12,11 +12,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 
 from hq.cli import main
+from hq.models import Member
 from resources import RESOURCES
 from tests.hq.hq_helpers import assert_ledger_invariant
-from tests.hq.ledger_bench import HANAKO, ICHIRO, MISAKI, TARO, Advance, Bench, Return, Sale, run
+from tests.hq.ledger_bench import (
+    HANAKO,
+    ICHIRO,
+    KENTA,
+    MISAKI,
+    TARO,
+    Advance,
+    Bench,
+    Return,
+    Sale,
+    run,
+)
 
 DAY = "2026-03-04"
 
@@ -96,13 +109,43 @@ def test_campaign_effect_compares_participants_with_other_shoppers(bench: Bench)
     assert (report["points_granted"], report["grants"], report["members_reached"]) == (20, 1, 1)
     assert report["participants"] == {"members": 1, "spend_yen": 1000, "spend_per_member_yen": 1000,
                                       "spend_before_yen": 300, "spend_before_per_member_yen": 300}  # fmt: skip
-    # Comparable: shopped in the window or the day before it, got none of the campaign.
+    # Comparable: bought in the window where the campaign granted points, got none of it.
     assert report["non_participants"] == {"members": 1, "spend_yen": 500, "spend_per_member_yen": 500,
                                           "spend_before_yen": 200, "spend_before_per_member_yen": 200}  # fmt: skip
     assert report["lift_per_participant_yen"] == (1000 - 300) - (500 - 200)
     rows = list(csv.reader(io.StringIO(admin_get(bench, "/v1/admin/reports/campaign-effect.csv", **params).text)))
     assert ["tuesday", "", "points_granted", "20"] in rows
     assert ["tuesday", "non_participants", "spend_before_yen", "200"] in rows
+
+
+def test_campaign_effect_compares_only_shoppers_of_the_same_stores_and_ranks(bench: Bench) -> None:
+    with Session(bench.engine) as session, session.begin():
+        session.get(Member, KENTA).rank = "silver"  # type: ignore[union-attr]
+        session.get(Member, ICHIRO).rank = "regular"  # type: ignore[union-attr]  # TARO's is unset: also regular
+    bench.clock.advance(days=-1)  # Monday, the equally long period before the window
+    run(bench, [
+        Sale("a", TARO, 300), Sale("b", ICHIRO, 200), Sale("h", HANAKO, 400),
+        Advance(1),  # Tuesday: 20 pt for ¥1,000 or more, at any store
+        Sale("c", TARO, 1000, expect={"points_earned": 30}),  # the one participant, at S001
+        Sale("d", ICHIRO, 500, expect={"points_earned": 5}),  # comparable: S001, regular
+        Sale("m", MISAKI, 800, register="R09"),  # another store (S002)
+        Sale("k", KENTA, 700),  # S001, but silver
+    ])  # HANAKO shopped at S001 only before the window  # fmt: skip
+    report = admin_get(bench, "/v1/admin/reports/campaign-effect", campaign_id="tuesday",
+                       **{"from": "2026-03-03", "to": "2026-03-03"}).json()
+    assert report["participants"] == {"members": 1, "spend_yen": 1000, "spend_per_member_yen": 1000,
+                                      "spend_before_yen": 300, "spend_before_per_member_yen": 300}  # fmt: skip
+    assert report["non_participants"] == {"members": 1, "spend_yen": 500, "spend_per_member_yen": 500,
+                                          "spend_before_yen": 200, "spend_before_per_member_yen": 200}  # fmt: skip
+    comparison = report["comparison"]
+    assert (comparison["stores"], comparison["ranks"], comparison["members"]) == (["S001"], ["regular"], 1)
+    assert "store" in comparison["rule"] and "rank" in comparison["rule"]
+    assert report["lift_per_participant_yen"] == (1000 - 300) - (500 - 200)
+    rows = list(csv.reader(io.StringIO(admin_get(
+        bench, "/v1/admin/reports/campaign-effect.csv", campaign_id="tuesday",
+        **{"from": "2026-03-03", "to": "2026-03-03"}).text)))  # fmt: skip
+    assert ["tuesday", "comparison", "members", "1"] in rows
+    assert ["tuesday", "comparison", "stores", "S001"] in rows
 
 
 def test_new_members_per_store_and_staff_per_day(bench: Bench) -> None:
