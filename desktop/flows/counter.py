@@ -19,11 +19,12 @@ records it through the link's receipt builder, so the POS's answer is stamped in
 commit, and cancelling refuses it, so the POS hears why (`pos_sale_cleared(sale_id,
 state)` when it leaves the counter).
 
-Redemption follows DESIGN §3: online, the points are first held at HQ and the sale names
-the hold; when HQ cannot be asked (timeout, outage) the offline policy decides — up to
-`loyalty.ledger.offline_allowance(last HQ balance, local pending redemptions, cap)`. A
-cancelled sale voids its hold. Methods may be called from any thread (readers and
-scanners call in on theirs); results are announced as events: `member_shown`,
+Redemption follows DESIGN §3 (desktop/flows/counter_holds.py): online, the points are
+first held at HQ and the sale names the hold; when HQ cannot be asked (timeout, outage)
+the offline policy decides — up to `loyalty.ledger.offline_allowance(last HQ balance,
+local pending redemptions, cap)`. A cancelled sale voids its hold.
+
+Methods may be called from any thread (readers and scanners call in on theirs); results are announced as events: `member_shown`,
 `counter_message(text, level)`, `counter_busy(text)`, `counter_reset`, `sale_recorded`.
 """
 
@@ -31,12 +32,10 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from desktop.flows.basket import (
@@ -46,6 +45,7 @@ from desktop.flows.basket import (
     sale_lines,
     with_amount,
 )
+from desktop.flows.counter_holds import HoldingCounter, HoldService
 from desktop.flows.counter_pos import (
     POS_AMOUNT_DIFFERS,
     POS_CANCELLED,
@@ -54,19 +54,15 @@ from desktop.flows.counter_pos import (
     yen,
 )
 from desktop.flows.counter_rank import Purchases, local_purchases, rank_after_sale
-from desktop.flows.counter_state import CounterState, PendingHold
+from desktop.flows.counter_state import ConfirmedSale, CounterState, PendingHold
 from desktop.flows.identify import Identifier, Outcome, Refused
 from desktop.flows.messages import (
     BUSY,
-    HOLD_REFUSED,
-    HOLD_SHORT,
     HOLDING,
     LINE_AMOUNT,
     LINE_QUANTITY,
     NO_PROGRAM,
     NOT_RECORDED,
-    OFFLINE_TOO_MANY,
-    OFFLINE_USED,
     QT_TRANSLATE_NOOP,
     REDEEM_POINTS,
     SIGN_IN_FIRST,
@@ -88,9 +84,8 @@ from loyalty.basket import HeldLot, Line, MemberContext, check_basket
 from loyalty.ledger import offline_allowance
 from loyalty.program import Program
 from loyalty.quote import Quote, QuoteError, quote
-from sync.client import HoldRefused, SyncError
 from sync.events import EventBus
-from sync.protocol import DEFAULT_HOLD_TTL_S, HoldState, SaleLine
+from sync.protocol import DEFAULT_HOLD_TTL_S
 from sync.store import (
     MemberView,
     ReceiptBuilder,
@@ -112,30 +107,7 @@ READER_BACK = QT_TRANSLATE_NOOP("core", "カードリーダーが使えるよう
 READER_BACK_TOUCH = QT_TRANSLATE_NOOP(
     "core", "カードリーダーが使えるようになりました。会員カードをタッチしてください")
 
-class HoldService(Protocol):
-    """HQ's online holds (`sync.client.SyncClient`)."""
-
-    def create_hold(self, member_id: str, points: int, ttl: int = DEFAULT_HOLD_TTL_S, *,
-                    hold_id: str | None = None) -> HoldState: ...
-
-    def void_hold(self, hold_id: str) -> HoldState: ...
-
-
-@dataclass(frozen=True)
-class _Sale:
-    """A confirmed sale on its way to the store: what the record and its receipt need."""
-
-    member: MemberView
-    program: Program | None
-    basket: list[Line]
-    quote: Quote
-    lines: list[SaleLine] | None
-    staff_id: str | None
-    staff_name: str | None
-    pos_sale_id: str | None  # the POS sale this settles, through the POS link
-
-
-class CounterFlow(PosCounter):
+class CounterFlow(HoldingCounter, PosCounter):
     def __init__(
         self,
         store: RegisterStore,
@@ -388,11 +360,11 @@ class CounterFlow(PosCounter):
                     POS_AMOUNT_DIFFERS, pos=yen(pos.amount_yen), basket=yen(q.amount_yen)),
                     "error")
                 return
-            sale = _Sale(member, program, basket, q,
-                         sale_lines(basket) if self._lines else None,
-                         staff.staff_id if staff is not None else None,
-                         staff.display_name if staff is not None else None,
-                         pos.sale_id if pos is not None else None)
+            sale = ConfirmedSale(member, program, basket, q,
+                                 sale_lines(basket) if self._lines else None,
+                                 staff.staff_id if staff is not None else None,
+                                 staff.display_name if staff is not None else None,
+                                 pos.sale_id if pos is not None else None)
             online_hold = redeem > 0 and not offline
             self.state = CounterState.HOLDING if online_hold else CounterState.RECORDING
         if online_hold:
@@ -401,84 +373,19 @@ class CounterFlow(PosCounter):
         else:
             self._submit_record(sale, None, None)
 
-    def _hold_then_record(self, sale: _Sale) -> None:
-        """Hold pool thread: take (or reuse) the hold, then hand the sale to the store."""
-        assert self.holds is not None
-        member, q = sale.member, sale.quote
-        with self._lock:
-            hold, stale = self._hold, None
-            if hold is not None and (hold.member_id, hold.points) != (member.member_id,
-                                                                     q.redeem_points):
-                stale, hold, self._hold = hold, None, None
-        if stale is not None:
-            self._void(stale)  # the cashier changed the points since that hold was taken
-        if hold is None:
-            hold_id = str(uuid.uuid4())
-            try:
-                state = self.holds.create_hold(member.member_id, q.redeem_points,
-                                               self.hold_ttl, hold_id=hold_id)
-            except HoldRefused as exc:
-                if exc.status == 404:
-                    # HQ does not know the member yet (enrolled here, still queued).
-                    self._offline_fallback(sale)
-                else:
-                    self._back_to_member(_refusal_message(exc))
-                return
-            except SyncError:
-                # The request may have reached HQ with the answer lost: let the hold go.
-                self._void_at_hq(hold_id)
-                self._unreachable = True
-                self._offline_fallback(sale)
-                return
-            except Exception:
-                log.exception("hold request failed")
-                self._back_to_member(Message(HOLD_REFUSED))
-                return
-            try:
-                self.worker.call(self.store.add_hold, state.hold_id, member.member_id,
-                                 q.redeem_points, expires_at=state.expires_at)
-            except Exception:
-                log.exception("could not keep the hold")
-                self._void_at_hq(state.hold_id)
-                self._back_to_member(Message(NOT_RECORDED))
-                return
-            hold = PendingHold(state.hold_id, member.member_id, q.redeem_points)
-            with self._lock:
-                self._hold = hold
-        with self._lock:
-            self.state = CounterState.RECORDING
-        self._submit_record(sale, hold.hold_id, None)
-
-    def _offline_fallback(self, sale: _Sale) -> None:
-        member, program = sale.member, sale.program
-        try:
-            offline_q = self._quote_for(member, program, sale.basket, sale.quote.redeem_points,
-                                        offline=True)
-        except QuoteError:
-            allowance = 0 if program is None else offline_allowance(
-                member.hq_balance, self.store.pending_redemptions(member.member_id),
-                program.redeem.offline_cap)
-            self._back_to_member(Message(OFFLINE_TOO_MANY, allowance=allowance))
-            return
-        allowance = offline_q.redeem_limit.max_points
-        with self._lock:
-            self.state = CounterState.RECORDING
-        self._submit_record(replace(sale, quote=offline_q), None,
-                            Message(OFFLINE_USED, allowance=allowance), provisional=True)
-
     def _back_to_member(self, message: str) -> None:
         with self._lock:
             self.state = CounterState.MEMBER
         self.events.emit("counter_message", message, "error")
 
-    def _submit_record(self, sale: _Sale, hold_id: str | None, notice: Message | None, *,
+    def _submit_record(self, sale: ConfirmedSale, hold_id: str | None, notice: Message | None, *,
                        provisional: bool | None = None) -> None:
         if provisional is None:
             provisional = self.provisional
         future = self.worker.submit(self._record, sale, hold_id, provisional)
         future.add_done_callback(lambda f: self._recorded(f, sale, notice))
 
-    def _record(self, sale: _Sale, hold_id: str | None, provisional: bool) -> RecordedSale:
+    def _record(self, sale: ConfirmedSale, hold_id: str | None, provisional: bool) -> RecordedSale:
         """Store thread: the sale, its receipt and (with the POS link) the POS's answer,
         in one commit."""
         program = sale.program
@@ -508,7 +415,7 @@ class CounterFlow(PosCounter):
                 self.pos.recording_failed()  # the POS may cancel it again
             raise
 
-    def _recorded(self, future: Future[RecordedSale], pending: _Sale,
+    def _recorded(self, future: Future[RecordedSale], pending: ConfirmedSale,
                   notice: Message | None) -> None:
         error = future.exception()
         if error is not None:
@@ -571,29 +478,3 @@ class CounterFlow(PosCounter):
             self._refuse_pos(pos, "cancelled_at_counter", Message(
                 POS_CANCELLED, amount=yen(pos.amount_yen)))
         return True
-
-    def _void(self, hold: PendingHold) -> None:
-        """Give a hold back at HQ and locally, off the caller's thread."""
-        self._hold_pool.submit(self._void_now, hold.hold_id)
-
-    def _void_now(self, hold_id: str) -> None:
-        self._void_at_hq(hold_id)
-        try:
-            self.worker.call(self.store.void_hold, hold_id)
-        except StoreError as exc:
-            log.info("hold %s not voided locally: %s", hold_id, exc)
-
-    def _void_at_hq(self, hold_id: str) -> None:
-        if self.holds is None:
-            return
-        try:
-            self.holds.void_hold(hold_id)
-        except SyncError as exc:
-            # HQ lets the hold expire by itself (its TTL); nothing else to do.
-            log.info("hold %s not voided at HQ: %s", hold_id, exc)
-
-
-def _refusal_message(exc: HoldRefused) -> Message:
-    if exc.status == 409 and exc.available is not None:
-        return Message(HOLD_SHORT, available=max(0, exc.available))
-    return Message(HOLD_REFUSED)

@@ -5,6 +5,8 @@ hold calls against a scripted HQ."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -166,6 +168,25 @@ def test_confirming_again_reuses_the_hold_for_the_same_points(online):
     (sale,) = rec.wait("sale_recorded")
     assert len(holds.created) == 1
     assert op_body(store, sale.facts.op_id)["payload"]["hold_id"] == holds.created[0][0]
+    assert store.hold(holds.created[0][0]).state == "posted"
+
+
+def test_a_kept_hold_about_to_lapse_at_hq_is_given_back_and_taken_again(online):
+    flow, rec, store, holds, _ = online
+    ready(flow, rec)
+    block(store, flow.worker)
+    flow.confirm("3000", "500")
+    rec.wait("counter_message")
+    # HQ lets the kept hold lapse within the margin: a sale naming it would not be covered.
+    flow._hold = replace(flow._hold, expires_at=datetime.now(UTC) + timedelta(seconds=3))
+    block(store, flow.worker, status="active")
+    flow.confirm("3000", "500")
+    (sale,) = rec.wait("sale_recorded")
+    first, second = (hold_id for hold_id, *_ in holds.created)
+    flow._hold_pool.submit(lambda: None).result(5)  # the void runs off the caller's thread
+    assert holds.voided == [first]
+    assert op_body(store, sale.facts.op_id)["payload"]["hold_id"] == second
+    assert store.hold(second).state == "posted"
 
 
 def test_changed_points_void_the_old_hold(online):
