@@ -12,7 +12,7 @@ from devices.receipt import ReceiptLine
 PROVISIONAL_MARK = "＊ HQ 確定前 ＊"
 PROVISIONAL_NOTE = ("ポイントは仮の値です。", "HQ との通信が戻りしだい確定します。")
 REPRINT_MARK = "＊＊ 再発行 ＊＊"
-STORE_COPY_MARK = "＊＊ お店控え ＊＊"
+STORE_COPY_MARK = "＊ お店控え ＊"  # one large row on 58 mm paper in kanji mode (16 columns)
 INDENT = "　"  # a full-width space: the same width in kanji mode and on the raster image
 # Half-width columns in one double-size row of kanji mode on 80 mm paper, the narrowest
 # large row of the common printers (the 80 mm raster image fits about 24).

@@ -146,6 +146,8 @@ def test_the_store_copy_is_the_receipt_marked_at_both_ends(layout):
     assert d.lines[1:-1] == ["", *member]  # the member's receipt, whole, between the marks
     assert d.qr_payloads == [f"TR:{stored.receipt_no}"]
     assert copy.receipt_no == stored.receipt_no
+    narrow = kanji(copy, COLUMNS_58MM)  # the mark is one large row on 58 mm paper too
+    assert narrow.styled[0] == Line(STORE_COPY_MARK, bold=True, large=True, centered=True)
     raster = decode(escpos_raster(copy, WIDTH_58MM))
     assert raster.images[0].tobytes() == render_image(copy, WIDTH_58MM).convert("1").tobytes()
     assert raster.qr_payloads == [f"TR:{stored.receipt_no}"]
