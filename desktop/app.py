@@ -30,6 +30,7 @@ from desktop.flows.signin import StaffSession, seed_demo_staff
 from desktop.poslink import PosLink, PosLinkConfig, register_receipt_finder
 from desktop.poslink.filedrop import MAX_INTERVAL_S, MIN_INTERVAL_S
 from desktop.printing import PrintQueue
+from desktop.receipts import receipt_options
 from desktop.settings import Settings, SettingsError
 from devices.card_profile import CardProfile
 from devices.cards import CardReader, ReaderAdded, ReaderListEvent
@@ -288,7 +289,8 @@ def build_register(settings: Settings, *, events: EventBus | None = None,
             # The simulated printer's paper is shown on screen.
             printer.on_printed = lambda png: events.emit("receipt_image", png)
         # Reprints say when they were made in the register's own time zone.
-        prints = PrintQueue(printer, store, worker, events, tz=tz)
+        prints = PrintQueue(printer, store, worker, events, tz=tz,
+                            options=receipt_options(settings))
         identifier = Identifier(store, skew_seconds=int(settings.get("tokens.skew_seconds")))
         returns_limits(settings)  # the returns screen's policy, refused here when wrong
         link_config = poslink_config(settings)
