@@ -363,13 +363,17 @@ class RegisterStore(HoldsMixin, PullMixin, TokensMixin):
         local_time: datetime,
         build_receipt: ReceiptBuilder,
         hold_id: str | None = None,
+        hold_expires_at: datetime | None = None,
         lines: Sequence[SaleLine] | None = None,
     ) -> RecordedSale:
         """Write the sale's op, its local effect and its receipt in one commit.
 
         With `hold_id` (an online redemption reserved at HQ), the op names the hold and
-        the register's copy of it is posted in the same commit. `lines` is the basket the
-        cashier rang up, sent so HQ quotes categories and campaigns as the register did.
+        the register's copy of it is posted in the same commit. With `hold_expires_at`
+        too (HQ's answer), that copy is written here when the register has none, so an
+        online redemption costs one durable commit, not one for the hold and one for the
+        sale. `lines` is the basket the cashier rang up, sent so HQ quotes categories and
+        campaigns as the register did.
         """
         if local_time.tzinfo is None:
             raise ValueError("local_time must be timezone-aware")
@@ -392,6 +396,15 @@ class RegisterStore(HoldsMixin, PullMixin, TokensMixin):
             if quote.redeem_points > 0 and quote.redeem_points > view.balance:
                 raise StoreError(f"ポイント残高（{view.balance:,} pt）を超えて利用できません")
             if hold_id is not None:
+                if hold_expires_at is not None:
+                    # The hold is the sale's member's, for the points the sale uses: a
+                    # hold recorded earlier under this id keeps its own (and its state).
+                    granted = utc_text(datetime.now(UTC))
+                    con.execute("INSERT OR IGNORE INTO holds (hold_id, member_id, points, "
+                                "state, expires_at, created_at, updated_at) "
+                                "VALUES (?, ?, ?, 'pending', ?, ?, ?)",
+                                (hold_id, member_id, quote.redeem_points,
+                                 utc_text(hold_expires_at), granted, granted))
                 held = con.execute("SELECT state FROM holds WHERE hold_id = ?",
                                    (hold_id,)).fetchone()
                 if held is not None and held[0] != "pending":

@@ -378,16 +378,17 @@ class CounterFlow(HoldingCounter, PosCounter):
             self.state = CounterState.MEMBER
         self.events.emit("counter_message", message, "error")
 
-    def _submit_record(self, sale: ConfirmedSale, hold_id: str | None, notice: Message | None, *,
-                       provisional: bool | None = None) -> None:
+    def _submit_record(self, sale: ConfirmedSale, hold: PendingHold | None,
+                       notice: Message | None, *, provisional: bool | None = None) -> None:
         if provisional is None:
             provisional = self.provisional
-        future = self.worker.submit(self._record, sale, hold_id, provisional)
+        future = self.worker.submit(self._record, sale, hold, provisional)
         future.add_done_callback(lambda f: self._recorded(f, sale, notice))
 
-    def _record(self, sale: ConfirmedSale, hold_id: str | None, provisional: bool) -> RecordedSale:
-        """Store thread: the sale, its receipt and (with the POS link) the POS's answer,
-        in one commit."""
+    def _record(self, sale: ConfirmedSale, hold: PendingHold | None,
+                provisional: bool) -> RecordedSale:
+        """Store thread: the sale, its receipt, the record of the hold it posts and (with
+        the POS link) the POS's answer, in one commit."""
         program = sale.program
         footer = program.receipt_footer if program is not None else ""
 
@@ -408,7 +409,9 @@ class CounterFlow(HoldingCounter, PosCounter):
             return self.store.record_sale(sale.member.member_id, sale.quote,
                                           staff_id=sale.staff_id,
                                           local_time=self.clock(self.tz), build_receipt=builder,
-                                          hold_id=hold_id, lines=sale.lines)
+                                          hold_id=hold.hold_id if hold else None,
+                                          hold_expires_at=hold.expires_at if hold else None,
+                                          lines=sale.lines)
         except BaseException:
             if linked:
                 assert self.pos is not None
@@ -419,8 +422,9 @@ class CounterFlow(HoldingCounter, PosCounter):
                   notice: Message | None) -> None:
         error = future.exception()
         if error is not None:
-            # A hold taken for this sale stays pending: confirming again reuses it, and
-            # cancelling voids it.
+            # A hold taken for this sale stays pending at HQ and in memory (the commit
+            # that would have recorded it here rolled back): confirming again reuses it,
+            # and cancelling voids it.
             message = str(error) if isinstance(error, StoreError) else Message(NOT_RECORDED)
             if not isinstance(error, StoreError):
                 log.error("sale not recorded", exc_info=error)

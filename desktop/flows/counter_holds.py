@@ -28,7 +28,6 @@ from desktop.flows.counter_state import ConfirmedSale, CounterState, PendingHold
 from desktop.flows.messages import (
     HOLD_REFUSED,
     HOLD_SHORT,
-    NOT_RECORDED,
     OFFLINE_TOO_MANY,
     OFFLINE_USED,
     Message,
@@ -39,7 +38,7 @@ from loyalty.program import Program
 from loyalty.quote import Quote, QuoteError
 from sync.client import HoldRefused, SyncError
 from sync.protocol import DEFAULT_HOLD_TTL_S, HoldState
-from sync.store import MemberView, RegisterStore, StoreError
+from sync.store import MemberView, RegisterStore
 from sync.worker import StoreWorker
 
 log = logging.getLogger(__name__)
@@ -75,7 +74,7 @@ class HoldingCounter:
                    redeem: int, *, offline: bool) -> Quote:
         raise NotImplementedError
 
-    def _submit_record(self, sale: ConfirmedSale, hold_id: str | None,
+    def _submit_record(self, sale: ConfirmedSale, hold: PendingHold | None,
                        notice: Message | None, *, provisional: bool | None = None) -> None:
         raise NotImplementedError
 
@@ -118,21 +117,16 @@ class HoldingCounter:
                 log.exception("hold request failed")
                 self._back_to_member(Message(HOLD_REFUSED))
                 return
-            try:
-                self.worker.call(self.store.add_hold, state.hold_id, member.member_id,
-                                 q.redeem_points, expires_at=state.expires_at)
-            except Exception:
-                log.exception("could not keep the hold")
-                self._void_at_hq(state.hold_id)
-                self._back_to_member(Message(NOT_RECORDED))
-                return
+            # Recorded with the sale, in its commit: a commit of its own would cost as
+            # much as the sale's, and a pending record left by a crash would help nothing
+            # (HQ lets the hold lapse at its expiry; nothing here would void it).
             hold = PendingHold(state.hold_id, member.member_id, q.redeem_points,
                                state.expires_at)
             with self._lock:
                 self._hold = hold
         with self._lock:
             self.state = CounterState.RECORDING
-        self._submit_record(sale, hold.hold_id, None)
+        self._submit_record(sale, hold, None)
 
     def _offline_fallback(self, sale: ConfirmedSale) -> None:
         member, program = sale.member, sale.program
@@ -152,15 +146,9 @@ class HoldingCounter:
                             Message(OFFLINE_USED, allowance=allowance), provisional=True)
 
     def _void(self, hold: PendingHold) -> None:
-        """Give a hold back at HQ and locally, off the caller's thread."""
-        self._hold_pool.submit(self._void_now, hold.hold_id)
-
-    def _void_now(self, hold_id: str) -> None:
-        self._void_at_hq(hold_id)
-        try:
-            self.worker.call(self.store.void_hold, hold_id)
-        except StoreError as exc:
-            log.info("hold %s not voided locally: %s", hold_id, exc)
+        """Give a hold back at HQ, off the caller's thread. The register has no record of
+        it to void: one is written only with the sale that posts it."""
+        self._hold_pool.submit(self._void_at_hq, hold.hold_id)
 
     def _void_at_hq(self, hold_id: str) -> None:
         if self.holds is None:

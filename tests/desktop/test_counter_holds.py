@@ -51,6 +51,23 @@ def test_online_redemption_holds_then_posts_the_hold(online):
     assert holds.voided == []
 
 
+def test_the_hold_is_recorded_in_the_sales_own_commit(online):
+    flow, rec, store, holds, _ = online
+    commits: list[str] = []
+    store._wconn.set_trace_callback(
+        lambda sql: commits.append(sql) if sql.lstrip().upper().startswith("COMMIT") else None)
+    ready(flow, rec)
+    flow.confirm("3000", "500")
+    (sale,) = rec.wait("sale_recorded")
+    store._wconn.set_trace_callback(None)
+    # One durable commit for an online redemption: the hold is written with the sale.
+    assert len(commits) == 1
+    [(hold_id, *_)] = holds.created
+    hold = store.hold(hold_id)
+    assert (hold.state, hold.op_id, hold.member_id, hold.points) == (
+        "posted", sale.facts.op_id, "M1", 500)
+
+
 def test_no_points_used_no_hold(online):
     flow, rec, _, holds, _ = online
     ready(flow, rec)
@@ -148,12 +165,13 @@ def test_cancelled_sale_voids_its_hold(online):
     text, _ = rec.wait("counter_message")
     assert "利用停止" in text
     [(hold_id, *_)] = holds.created
-    assert store.hold(hold_id).state == "pending" and flow.state is CounterState.MEMBER
+    # The failed sale's commit took the hold's record with it: the flow keeps the hold.
+    assert store.hold(hold_id) is None and flow.state is CounterState.MEMBER
     flow.cancel()
     rec.wait("counter_reset")
     flow._hold_pool.submit(lambda: None).result(5)  # the void runs off the caller's thread
     assert holds.voided == [hold_id]
-    assert store.hold(hold_id).state == "voided"
+    assert store.hold(hold_id) is None and store.pending_hold_points("M1") == 0
     assert store.outbox_counts() == {}
 
 
