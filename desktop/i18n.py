@@ -82,6 +82,10 @@ CORE_CATALOG: tuple[str, ...] = (
     QT_TRANSLATE_NOOP("core", "レシート用の日本語フォントがありません"),
     QT_TRANSLATE_NOOP("core", "USBプリンターを使うためのソフトウェアが入っていません"),
     QT_TRANSLATE_NOOP("core", "印刷できませんでした"),
+    # devices.printer_status: a printer's state on the settings screen
+    QT_TRANSLATE_NOOP("core", "印刷できます"),
+    QT_TRANSLATE_NOOP("core", "印刷できます（用紙が残りわずかです）"),
+    QT_TRANSLATE_NOOP("core", "接続できました（このプリンターは状態を返しません）"),
     # sync: store, staff, sync client
     QT_TRANSLATE_NOOP("core", "登録されていないカードです"),
     QT_TRANSLATE_NOOP("core", "このカードは利用停止中です。店長にお知らせください"),
@@ -97,6 +101,51 @@ CORE_CATALOG: tuple[str, ...] = (
     QT_TRANSLATE_NOOP("core", "HQ の応答がタイムアウトしました"),
     QT_TRANSLATE_NOOP("core", "HQ の応答を読めません"),
     QT_TRANSLATE_NOOP("core", "HQ のカーソルが巻き戻りました。管理者に連絡してください"),
+    QT_TRANSLATE_NOOP("core", "HQ の証明書を確認できません。HQ のアドレスと、本部独自の証明書なら"
+                      "設定の hq.ca_file を確認してください"),
+    QT_TRANSLATE_NOOP("core", "HQ の応答に送った取引の結果がありません"),
+    QT_TRANSLATE_NOOP("core", "HQ の応答を読めません（同期の応答の形が違います）"),
+    QT_TRANSLATE_NOOP("core", "HQ の応答を読めません（更新の応答の形が違います）"),
+    # sync.ops: enrolment and the managers' corrections (card block, reissue, adjust, merge)
+    QT_TRANSLATE_NOOP("core", "電話番号は市外局番から10桁または11桁で入力してください"),
+    QT_TRANSLATE_NOOP("core", "会員番号が正しくありません"),
+    QT_TRANSLATE_NOOP("core", "このカードはすでに登録されています"),
+    QT_TRANSLATE_NOOP("core", "この会員番号はすでに登録されています"),
+    QT_TRANSLATE_NOOP("core", "カードの番号を読み取れませんでした。もう一度タッチしてください"),
+    QT_TRANSLATE_NOOP("core", "調整の理由を入力してください"),
+    QT_TRANSLATE_NOOP("core", "調整するポイントを入力してください（0 以外）"),
+    QT_TRANSLATE_NOOP("core", "停止の理由を入力してください"),
+    QT_TRANSLATE_NOOP("core", "このカードはすでに停止されています"),
+    QT_TRANSLATE_NOOP("core", "新しいカードが古いカードと同じです"),
+    QT_TRANSLATE_NOOP("core", "新しいカードはすでに登録されています"),
+    QT_TRANSLATE_NOOP("core", "同じ会員どうしは統合できません"),
+    QT_TRANSLATE_NOOP("core", "統合の理由を入力してください"),
+    QT_TRANSLATE_NOOP("core", "利用停止中の会員は統合できません"),
+    QT_TRANSLATE_NOOP("core", "統合元の会員にポイントの取り置きがあります。"
+                      "取消または期限切れ後に統合してください"),
+    # sync.ops_returns
+    QT_TRANSLATE_NOOP("core", "返品する明細の合計が返品金額と一致しません"),
+    QT_TRANSLATE_NOOP("core", "返品金額は1円以上で入力してください"),
+    # desktop.hq_lookup: why HQ's history, a sale or the store's figures could not be had
+    QT_TRANSLATE_NOOP("core", "本部にこの会員の記録がありません"),
+    QT_TRANSLATE_NOOP("core", "本部にこの取引の記録がありません（この店舗の取引でないか、"
+                      "まだ本部に届いていません）"),
+    QT_TRANSLATE_NOOP("core", "本部にこの店舗の記録がありません"),
+    QT_TRANSLATE_NOOP("core", "集計期間の指定が正しくありません"),
+    QT_TRANSLATE_NOOP("core", "本部の応答がありません"),
+    QT_TRANSLATE_NOOP("core", "本部に接続できません"),
+    QT_TRANSLATE_NOOP("core", "本部がこのレジの問い合わせを拒否しました"),
+    QT_TRANSLATE_NOOP("core", "本部の応答を読めません"),
+    QT_TRANSLATE_NOOP("core", "レシート番号を読み取れませんでした"),
+    # desktop.flows.settings_ops: a printer setting the status check cannot open
+    QT_TRANSLATE_NOOP("core", "プリンターの設定が正しくありません"),
+    # desktop.provisioning: why registering the register failed (the fixed ones)
+    QT_TRANSLATE_NOOP("core", "HQ が入力を受け付けませんでした。レジ番号とコードを確認してください"),
+    QT_TRANSLATE_NOOP("core", "プロビジョニングコードを入力してください（例: 7KQ2-M9XD-4TRA）"),
+    QT_TRANSLATE_NOOP("core", "HQ の証明書を確認できません。URL が正しいか、本部独自の証明書なら "
+                      "CA ファイルを指定してください"),
+    QT_TRANSLATE_NOOP("core", "HQ の応答を読めません。URL が Tamaru の HQ を指しているか確認してください"),
+    QT_TRANSLATE_NOOP("core", "HQ の応答が別のレジのものです。本部に連絡してください"),
     # loyalty: quotes
     QT_TRANSLATE_NOOP("core", "商品がありません"),
     QT_TRANSLATE_NOOP("core", "金額は整数で入力してください"),
