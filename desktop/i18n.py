@@ -139,6 +139,9 @@ CORE_CATALOG: tuple[str, ...] = (
     QT_TRANSLATE_NOOP("core", "レシート番号を読み取れませんでした"),
     # desktop.flows.settings_ops: a printer setting the status check cannot open
     QT_TRANSLATE_NOOP("core", "プリンターの設定が正しくありません"),
+    # desktop.poslink.counter_adapter: a POS sale that can no longer be recorded
+    QT_TRANSLATE_NOOP("core", "POS の取引は取り消されたか、既に処理されています"),
+    QT_TRANSLATE_NOOP("core", "POS への結果の記録に失敗しました。再起動すると POS に送られます"),
     # desktop.provisioning: why registering the register failed (the fixed ones)
     QT_TRANSLATE_NOOP("core", "HQ が入力を受け付けませんでした。レジ番号とコードを確認してください"),
     QT_TRANSLATE_NOOP("core", "プロビジョニングコードを入力してください（例: 7KQ2-M9XD-4TRA）"),

@@ -3192,7 +3192,7 @@ TEL 03-3461-0925</translation>
         <translation>This member number is duplicated. Sync, then try again</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+53"/>
         <source>HQ の証明書を確認できません。URL が正しいか、本部独自の証明書なら CA ファイルを指定してください</source>
         <translation>HQ&apos;s certificate cannot be verified. Check the URL and, for head office&apos;s own certificate, give the CA file</translation>
     </message>
@@ -3214,7 +3214,7 @@ TEL 03-3461-0925</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location filename="../../desktop/i18n.py" line="-49"/>
+        <location filename="../../desktop/i18n.py" line="-52"/>
         <source>会員が見つかりません</source>
         <translation>Member not found</translation>
     </message>
@@ -3492,6 +3492,16 @@ TEL 03-3461-0925</translation>
         <location line="+2"/>
         <source>プリンターの設定が正しくありません</source>
         <translation>The printer setting is not valid</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>POS の取引は取り消されたか、既に処理されています</source>
+        <translation>The POS sale was cancelled or has already been handled</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>POS への結果の記録に失敗しました。再起動すると POS に送られます</source>
+        <translation>The result could not be recorded for the POS. It is sent to the POS when the app restarts</translation>
     </message>
     <message>
         <location line="+2"/>
