@@ -64,11 +64,12 @@ screenshot: bootstrap-test
 clean:
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache build dist
 
-# Qt translations: collect the screen texts (Japanese, the source language) from desktop/
-# into resources/translations/tamaru_en.ts (existing translations are kept, texts gone from
+# Qt translations: collect the screen texts (Japanese, the source language) from desktop/,
+# and the sentences sync/ and loyalty/ mark for the screen, into
+# resources/translations/tamaru_en.ts (existing translations are kept, texts gone from
 # the code are dropped, new ones come in unfinished), then compile the tamaru_en.qm the
 # app loads for English.
 .PHONY: translations
 translations:
-	$(VENV)/pyside6-lupdate -no-obsolete -extensions py -source-language ja -target-language en -locations relative desktop -ts resources/translations/tamaru_en.ts
+	$(VENV)/pyside6-lupdate -no-obsolete -extensions py -source-language ja -target-language en -locations relative desktop sync loyalty -ts resources/translations/tamaru_en.ts
 	$(VENV)/pyside6-lrelease resources/translations/tamaru_en.ts -qm resources/translations/tamaru_en.qm

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from desktop.embedded_hq import EmbeddedHQ
 from desktop.flows.counter import CounterFlow
 from desktop.flows.identify import Identifier
+from desktop.flows.messages import QT_TRANSLATE_NOOP, Message
 from desktop.flows.signin import StaffSession, seed_demo_staff
 from desktop.poslink import PosLink, PosLinkConfig, register_receipt_finder
 from desktop.poslink.filedrop import MAX_INTERVAL_S, MIN_INTERVAL_S
@@ -47,6 +48,11 @@ from sync.store import RecordedSale, RegisterStore, list_cards
 from sync.worker import StoreWorker
 
 log = logging.getLogger(__name__)
+
+# What the counter is told (translated on screen through the "core" context).
+POSLINK_NOT_STARTED = QT_TRANSLATE_NOOP(
+    "core", "POS 連携を開始できません（ポート {port}: {error}）。設定の poslink.port を確認してください")
+BACKUP_FAILED = QT_TRANSLATE_NOOP("core", "バックアップに失敗しました: {error}")
 
 
 @dataclass
@@ -112,9 +118,8 @@ class Register:
         except (OSError, RuntimeError) as exc:
             # Selling goes on without the link; the POS sees its calls refused.
             log.error("POS link not started: %s", exc)
-            self.events.emit("counter_message",
-                             f"POS 連携を開始できません（ポート {link.config.port}: {exc}）。"
-                             "設定の poslink.port を確認してください", "error")
+            self.events.emit("counter_message", Message(
+                POSLINK_NOT_STARTED, port=link.config.port, error=str(exc)), "error")
         # A POS sale left waiting by the last run is still at the counter.
         waiting = link.bridge.current()
         if waiting is not None:
@@ -264,7 +269,7 @@ def build_register(settings: Settings, *, events: EventBus | None = None,
         store.initialise(device_id, store_id)
         def backed_up(_path: object, error: Exception | None) -> None:
             if error is not None:
-                events.emit("counter_message", f"バックアップに失敗しました: {error}", "error")
+                events.emit("counter_message", Message(BACKUP_FAILED, error=str(error)), "error")
 
         backups = BackupScheduler(
             store.path, settings.home / "backups",

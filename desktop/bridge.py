@@ -37,7 +37,7 @@ class QtBridge(QObject):
     print_failed = Signal(str, str)
     print_waiting = Signal(str, str)
     print_retrying = Signal(str, str, int)
-    online_changed = Signal(bool, str)
+    online_changed = Signal(bool, object)  # reason: a str or a Message (translatable)
     synced = Signal(object, int)
     op_rejected = Signal(str, str)
     cards_changed = Signal(object)
@@ -47,7 +47,7 @@ class QtBridge(QObject):
     sign_in_refused = Signal(object)  # SignInRefusal
     # The sync client stopped until someone acts (a refused or revoked register token,
     # a feed that went back): its reason.
-    sync_halted = Signal(str)
+    sync_halted = Signal(object)  # reason: a str or a Message
     # Returns HQ holds until their sale arrives (sync.client_checks.watch_parked):
     op_parked = Signal(str, str)  # op id, member id
     op_parked_overdue = Signal(str, str, object, object)  # op id, member, since, sale op id

@@ -39,6 +39,9 @@ from devices.scanner import ScanCallback, ScanEvent, ScannerError, ScannerReady,
 
 log = logging.getLogger(__name__)
 
+CAMERA_OFF = QT_TRANSLATE_NOOP("core", "カメラ読み取りは設定で停止されています")
+CAMERA_UNREADABLE = QT_TRANSLATE_NOOP("core", "カメラの指定が読み取れません。一覧から選び直してください")
+
 CONTEXT = "CameraScanner"
 REPEAT_WINDOW_S = 2.0
 # Webcams offer 1080p and more; a QR code on a phone held at the counter needs far less,
@@ -426,9 +429,9 @@ def camera_device(setting: str) -> str | None:
     if value.lower() == CAMERA_DEFAULT:
         return None
     if not value:
-        raise ValueError("カメラ読み取りは設定で停止されています")
+        raise ValueError(CAMERA_OFF)
     if len(value) > _MAX_DEVICE_TEXT or any(not ch.isprintable() for ch in value):
-        raise ValueError("カメラの指定が読み取れません。一覧から選び直してください")
+        raise ValueError(CAMERA_UNREADABLE)
     return value
 
 

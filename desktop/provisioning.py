@@ -22,6 +22,7 @@ from typing import Literal
 import httpx
 from pydantic import ValidationError
 
+from desktop.flows.messages import QT_TRANSLATE_NOOP, Message
 from desktop.secrets import StoredToken, save_token
 from desktop.settings import Settings
 from sync.client import check_hq_url, tls_context
@@ -32,6 +33,31 @@ TIMEOUT_S = 15.0
 
 Reason = Literal["input", "url", "unknown_code", "expired_code", "used_code", "store_mismatch",
                  "unreachable", "tls", "server", "answer", "local_database"]
+
+# What the installer is told (translated on screen through the "core" context).
+ASK_NEW_CODE = QT_TRANSLATE_NOOP("core", "本部に新しいコードを発行してもらってください（tamaru-hq provision）")
+OTHER_REGISTERS_DATA = QT_TRANSLATE_NOOP(
+    "core", "この PC のレジデータはレジ {found}（店舗 {store}）のものです。レジ {device} として"
+    "登録するには、データフォルダ {home} を別の場所に移してからやり直してください（未送信の取引が"
+    "ないことを先に確認してください）")
+CODE_USED = QT_TRANSLATE_NOOP("core", "このコードは使用済みです。{ask}")
+CODE_EXPIRED = QT_TRANSLATE_NOOP("core", "このコードは有効期限が切れています。{ask}")
+CODE_UNKNOWN = QT_TRANSLATE_NOOP(
+    "core", "コードが正しくないか、レジ {device} のコードではありません。コードとレジ番号を確認し、"
+    "違っていなければ{ask}")
+HQ_FAILED = QT_TRANSLATE_NOOP(
+    "core", "HQ でエラーが発生しました（{status}）。しばらくしてからもう一度試すか、本部に連絡してください")
+NO_HQ_HERE = QT_TRANSLATE_NOOP(
+    "core", "この URL に Tamaru の HQ が見つかりません（{status}）。URL を確認してください")
+UNEXPECTED = QT_TRANSLATE_NOOP("core", "HQ の応答が想定外です（{status}: {detail}）")
+CANNOT_CONNECT = QT_TRANSLATE_NOOP(
+    "core", "HQ（{url}）に接続できません。URL とネットワークを確認してください")
+NO_ANSWER = QT_TRANSLATE_NOOP(
+    "core", "HQ（{url}）が応答しません。ネットワークを確認してもう一度試してください")
+EXCHANGE_FAILED = QT_TRANSLATE_NOOP("core", "HQ（{url}）との通信に失敗しました（{error}）")
+OTHER_STORE = QT_TRANSLATE_NOOP(
+    "core", "HQ ではレジ {device} は店舗 {store} に登録されています（入力: {entered}）。店舗コードを"
+    "確認してください。コードは使用済みになったため、本部に新しいコードを発行してもらってください")
 
 
 class ProvisioningError(Exception):
@@ -99,11 +125,8 @@ def check_local_identity(home: Path, device_id: str, store_id: str | None) -> No
     if found is None:
         return
     if found[0] != device_id or (store_id is not None and found[1] != store_id):
-        raise ProvisioningError(
-            f"この PC のレジデータはレジ {found[0]}（店舗 {found[1]}）のものです。"
-            f"レジ {device_id} として登録するには、データフォルダ {home} を別の場所に"
-            "移してからやり直してください（未送信の取引がないことを先に確認してください）",
-            "local_database")
+        raise ProvisioningError(Message(OTHER_REGISTERS_DATA, found=found[0], store=found[1],
+                                        device=device_id, home=str(home)), "local_database")
 
 
 def _detail(response: httpx.Response) -> str:
@@ -118,29 +141,23 @@ def _detail(response: httpx.Response) -> str:
 def _refusal(response: httpx.Response, device_id: str) -> ProvisioningError:
     detail = _detail(response)
     status = response.status_code
-    ask = "本部に新しいコードを発行してもらってください（tamaru-hq provision）"
+    ask = ASK_NEW_CODE
     if status == 409 and "already used" in detail:
-        return ProvisioningError(f"このコードは使用済みです。{ask}", "used_code")
+        return ProvisioningError(Message(CODE_USED, ask=ask), "used_code")
     if status == 403 and "expired" in detail:
-        return ProvisioningError(f"このコードは有効期限が切れています。{ask}", "expired_code")
+        return ProvisioningError(Message(CODE_EXPIRED, ask=ask), "expired_code")
     if status == 403:
-        return ProvisioningError(
-            f"コードが正しくないか、レジ {device_id} のコードではありません。"
-            f"コードとレジ番号を確認し、違っていなければ{ask}", "unknown_code")
+        return ProvisioningError(Message(CODE_UNKNOWN, device=device_id, ask=ask), "unknown_code")
     if status == 422 and detail == "":
         # FastAPI's own validation answer: the request was well formed for us but not
         # for this server, or the URL is not a Tamaru HQ.
         return ProvisioningError("HQ が入力を受け付けませんでした。レジ番号とコードを確認してください",
                                  "input")
     if status >= 500:
-        return ProvisioningError(
-            f"HQ でエラーが発生しました（{status}）。しばらくしてからもう一度試すか、本部に"
-            "連絡してください", "server")
+        return ProvisioningError(Message(HQ_FAILED, status=status), "server")
     if status == 404:
-        return ProvisioningError(
-            f"この URL に Tamaru の HQ が見つかりません（{status}）。URL を確認してください",
-            "answer")
-    return ProvisioningError(f"HQ の応答が想定外です（{status}: {detail[:100]}）", "answer")
+        return ProvisioningError(Message(NO_HQ_HERE, status=status), "answer")
+    return ProvisioningError(Message(UNEXPECTED, status=status, detail=detail[:100]), "answer")
 
 
 def activate(hq_url: str, device_id: str, code: str, *, store_id: str | None = None,
@@ -169,16 +186,12 @@ def activate(hq_url: str, device_id: str, code: str, *, store_id: str | None = N
             raise ProvisioningError(
                 "HQ の証明書を確認できません。URL が正しいか、本部独自の証明書なら CA ファイルを"
                 "指定してください", "tls") from exc
-        raise ProvisioningError(
-            f"HQ（{url}）に接続できません。URL とネットワークを確認してください", "unreachable",
-        ) from exc
+        raise ProvisioningError(Message(CANNOT_CONNECT, url=url), "unreachable") from exc
     except httpx.TimeoutException as exc:
-        raise ProvisioningError(
-            f"HQ（{url}）が応答しません。ネットワークを確認してもう一度試してください",
-            "unreachable") from exc
+        raise ProvisioningError(Message(NO_ANSWER, url=url), "unreachable") from exc
     except httpx.HTTPError as exc:
-        raise ProvisioningError(
-            f"HQ（{url}）との通信に失敗しました（{type(exc).__name__}）", "unreachable") from exc
+        raise ProvisioningError(Message(EXCHANGE_FAILED, url=url, error=type(exc).__name__),
+                                "unreachable") from exc
     if response.status_code != 200:
         raise _refusal(response, device_id)
     try:
@@ -190,10 +203,8 @@ def activate(hq_url: str, device_id: str, code: str, *, store_id: str | None = N
     if answer.device_id != device_id or not answer.token.strip():
         raise ProvisioningError("HQ の応答が別のレジのものです。本部に連絡してください", "answer")
     if store_id is not None and answer.store_id != store_id:
-        raise ProvisioningError(
-            f"HQ ではレジ {device_id} は店舗 {answer.store_id} に登録されています（入力: "
-            f"{store_id}）。店舗コードを確認してください。コードは使用済みになったため、"
-            "本部に新しいコードを発行してもらってください", "store_mismatch")
+        raise ProvisioningError(Message(OTHER_STORE, device=device_id, store=answer.store_id,
+                                        entered=store_id), "store_mismatch")
     return Activation(hq_url=url, device_id=answer.device_id, store_id=answer.store_id,
                       company_id=answer.company_id, epoch=answer.epoch,
                       program_version=answer.program_version, token=answer.token)

@@ -12,6 +12,21 @@ from datetime import date, datetime
 from typing import Literal
 
 from loyalty.dates import require_aware
+from loyalty.message import QT_TRANSLATE_NOOP, Message
+
+# What the cashier is told (translated on screen through the "core" context).
+NO_LINES = QT_TRANSLATE_NOOP("core", "商品がありません")
+TOO_MANY_LINES = QT_TRANSLATE_NOOP("core", "明細が多すぎます（上限 {limit} 行）")
+LINE_NOT_INTEGER = QT_TRANSLATE_NOOP("core", "{n}行目: 金額は整数で入力してください")
+LINE_NEGATIVE = QT_TRANSLATE_NOOP("core", "{n}行目: 金額は0円以上で入力してください")
+LINE_BAD_QUANTITY = QT_TRANSLATE_NOOP("core", "{n}行目: 数量は1以上の整数で入力してください")
+LINE_BAD_TAX = QT_TRANSLATE_NOOP("core", "{n}行目: 税率が正しくありません")
+LINE_BAD_SKU = QT_TRANSLATE_NOOP("core", "{n}行目: 商品コードが正しくありません")
+AMOUNT_TOO_LARGE = QT_TRANSLATE_NOOP("core", "金額が大きすぎます（上限 {limit:,} 円）")
+AMOUNT_NOT_POSITIVE = QT_TRANSLATE_NOOP("core", "金額は1円以上で入力してください")
+BAD_BALANCE = QT_TRANSLATE_NOOP("core", "ポイント残高が正しくありません")
+BAD_BIRTH_MONTH = QT_TRANSLATE_NOOP("core", "誕生月が正しくありません")
+BAD_ALLOWANCE = QT_TRANSLATE_NOOP("core", "オフライン利用枠が正しくありません")
 
 # A register refuses amounts above this: no counter sale is a hundred million yen, and a
 # typo of that size must not mint points.
@@ -69,38 +84,38 @@ def _is_int(value: object) -> bool:
 def check_basket(lines: Sequence[Line]) -> int:
     """Validate the lines and return the sale total; QuoteError says what the cashier must fix."""
     if not lines:
-        raise QuoteError("商品がありません")
+        raise QuoteError(NO_LINES)
     if len(lines) > MAX_LINES:
-        raise QuoteError(f"明細が多すぎます（上限 {MAX_LINES} 行）")
+        raise QuoteError(Message(TOO_MANY_LINES, limit=MAX_LINES))
     total = 0
     for n, line in enumerate(lines, 1):
         amount = line.amount_yen
         # `type(...) is int` refuses bool and float alike, and is cheap on a hot path.
         if type(amount) is not int:
-            raise QuoteError(f"{n}行目: 金額は整数で入力してください")
+            raise QuoteError(Message(LINE_NOT_INTEGER, n=n))
         if amount < 0:
-            raise QuoteError(f"{n}行目: 金額は0円以上で入力してください")
+            raise QuoteError(Message(LINE_NEGATIVE, n=n))
         if type(line.quantity) is not int or line.quantity < 1:
-            raise QuoteError(f"{n}行目: 数量は1以上の整数で入力してください")
+            raise QuoteError(Message(LINE_BAD_QUANTITY, n=n))
         if type(line.tax_rate) is not int or not 0 <= line.tax_rate <= 100:
-            raise QuoteError(f"{n}行目: 税率が正しくありません")
+            raise QuoteError(Message(LINE_BAD_TAX, n=n))
         if type(line.sku) is not str or type(line.category) is not str:
-            raise QuoteError(f"{n}行目: 商品コードが正しくありません")
+            raise QuoteError(Message(LINE_BAD_SKU, n=n))
         total += amount
         if total > MAX_SALE_YEN:
-            raise QuoteError(f"金額が大きすぎます（上限 {MAX_SALE_YEN:,} 円）")
+            raise QuoteError(Message(AMOUNT_TOO_LARGE, limit=MAX_SALE_YEN))
     if total <= 0:
-        raise QuoteError("金額は1円以上で入力してください")
+        raise QuoteError(AMOUNT_NOT_POSITIVE)
     return total
 
 
 def check_member(member: MemberContext) -> None:
     if not _is_int(member.balance):
-        raise QuoteError("ポイント残高が正しくありません")
+        raise QuoteError(BAD_BALANCE)
     if member.birth_month is not None and not 1 <= member.birth_month <= 12:
-        raise QuoteError("誕生月が正しくありません")
+        raise QuoteError(BAD_BIRTH_MONTH)
     if member.offline_allowance is not None and member.offline_allowance < 0:
-        raise QuoteError("オフライン利用枠が正しくありません")
+        raise QuoteError(BAD_ALLOWANCE)
     for lot in member.lots:
         if lot.expires_at is not None:
             require_aware(lot.expires_at, "lot expiry")

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from loyalty.basket import (
+    AMOUNT_NOT_POSITIVE,
+    AMOUNT_TOO_LARGE,
     MAX_SALE_YEN,
     HeldLot,
     Line,
@@ -26,9 +28,14 @@ from loyalty.campaigns import MemberFacts
 from loyalty.dates import FAR_PAST, local_date, require_aware
 from loyalty.earning import Bonus, EarnLine, Skipped, campaign_bonuses, rank_bonus
 from loyalty.expiry import ExpiryKind
+from loyalty.message import QT_TRANSLATE_NOOP, Message
 from loyalty.program import Program, Rounding, RoundPer, TaxBasis
 from loyalty.ranks import Rank
 from loyalty.redeeming import RedeemLimit, check_redemption, redeem_limit, spread
+
+# What the cashier is told (translated on screen through the "core" context).
+NEEDS_TIME = QT_TRANSLATE_NOOP("core", "キャンペーンの判定には日時が必要です")
+AMOUNT_NOT_INTEGER = QT_TRANSLATE_NOOP("core", "金額は整数で入力してください")
 
 __all__ = ["MAX_SALE_YEN", "Bonus", "ExpiryLine", "Grant", "HeldLot", "Line", "LineQuote",
            "MemberContext", "Quote", "QuoteError", "RedeemLimit", "Skipped", "base_points",
@@ -180,7 +187,7 @@ def _quote(program: Program, basket: Sequence[Line], member: MemberContext | Non
     skipped: list[Skipped] = []
     if program.campaigns:
         if at is None:
-            raise QuoteError("キャンペーンの判定には日時が必要です")
+            raise QuoteError(NEEDS_TIME)
         # Campaigns see the rank the quote applies, so one aimed at the base rank reaches
         # members whose rank was never set.
         facts = None if member is None else MemberFacts(
@@ -260,11 +267,11 @@ def quote_sale(program: Program, amount_yen: int, *, redeem_points: int = 0, bal
     (QuoteError otherwise), since whether a campaign applies depends on the day.
     """
     if isinstance(amount_yen, bool) or not isinstance(amount_yen, int):
-        raise QuoteError("金額は整数で入力してください")
+        raise QuoteError(AMOUNT_NOT_INTEGER)
     if amount_yen <= 0:
-        raise QuoteError("金額は1円以上で入力してください")
+        raise QuoteError(AMOUNT_NOT_POSITIVE)
     if amount_yen > MAX_SALE_YEN:
-        raise QuoteError(f"金額が大きすぎます（上限 {MAX_SALE_YEN:,} 円）")
+        raise QuoteError(Message(AMOUNT_TOO_LARGE, limit=MAX_SALE_YEN))
     if at is not None:
         require_aware(at, "at")
     ctx = member if member is not None else MemberContext(balance=balance)

@@ -11,7 +11,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from loyalty.basket import MemberContext, QuoteError
+from loyalty.message import QT_TRANSLATE_NOOP, Message
 from loyalty.program import Program
+
+# What the cashier is told (translated on screen through the "core" context).
+REDEEM_NOT_INTEGER = QT_TRANSLATE_NOOP("core", "利用ポイントは整数で入力してください")
+REDEEM_NEGATIVE = QT_TRANSLATE_NOOP("core", "利用ポイントは0以上で入力してください")
+NEEDS_MEMBER = QT_TRANSLATE_NOOP("core", "ポイントを利用するには会員を確認してください")
+OVER_BALANCE = QT_TRANSLATE_NOOP("core", "ポイント残高（{balance:,} pt）を超えて利用できません")
+OVER_OFFLINE_ALLOWANCE = QT_TRANSLATE_NOOP("core", "オフライン中は {allowance:,} pt までしか利用できません")
+OVER_TOTAL = QT_TRANSLATE_NOOP("core", "お会計金額を超えてポイントを利用できません")
+OVER_ELIGIBLE = QT_TRANSLATE_NOOP("core", "ポイント利用対象の金額（{yen:,} 円）を超えて利用できません")
+OVER_PER_SALE = QT_TRANSLATE_NOOP("core", "1回のご利用は {points:,} pt までです")
+UNDER_MINIMUM = QT_TRANSLATE_NOOP("core", "ポイントは {points:,} pt 以上から利用できます")
+NOT_A_UNIT = QT_TRANSLATE_NOOP("core", "ポイントは {points:,} pt 単位で利用できます")
 
 
 @dataclass(frozen=True)
@@ -52,28 +65,28 @@ def check_redemption(program: Program, member: MemberContext | None, points: int
                      eligible_yen: int, total_yen: int) -> None:
     """Refuse a redemption the rules do not allow, saying which rule, in the cashier's words."""
     if isinstance(points, bool) or not isinstance(points, int):
-        raise QuoteError("利用ポイントは整数で入力してください")
+        raise QuoteError(REDEEM_NOT_INTEGER)
     if points < 0:
-        raise QuoteError("利用ポイントは0以上で入力してください")
+        raise QuoteError(REDEEM_NEGATIVE)
     if points == 0:
         return
     rule = program.redeem
     if member is None:
-        raise QuoteError("ポイントを利用するには会員を確認してください")
+        raise QuoteError(NEEDS_MEMBER)
     if points > member.balance:
-        raise QuoteError(f"ポイント残高（{max(0, member.balance):,} pt）を超えて利用できません")
+        raise QuoteError(Message(OVER_BALANCE, balance=max(0, member.balance)))
     if member.offline_allowance is not None and points > member.offline_allowance:
-        raise QuoteError(f"オフライン中は {member.offline_allowance:,} pt までしか利用できません")
+        raise QuoteError(Message(OVER_OFFLINE_ALLOWANCE, allowance=member.offline_allowance))
     if points > total_yen:
-        raise QuoteError("お会計金額を超えてポイントを利用できません")
+        raise QuoteError(OVER_TOTAL)
     if points > eligible_yen:
-        raise QuoteError(f"ポイント利用対象の金額（{eligible_yen:,} 円）を超えて利用できません")
+        raise QuoteError(Message(OVER_ELIGIBLE, yen=eligible_yen))
     if rule.max_per_sale is not None and points > rule.max_per_sale:
-        raise QuoteError(f"1回のご利用は {rule.max_per_sale:,} pt までです")
+        raise QuoteError(Message(OVER_PER_SALE, points=rule.max_per_sale))
     if points < rule.minimum:
-        raise QuoteError(f"ポイントは {rule.minimum:,} pt 以上から利用できます")
+        raise QuoteError(Message(UNDER_MINIMUM, points=rule.minimum))
     if points % rule.unit:
-        raise QuoteError(f"ポイントは {rule.unit:,} pt 単位で利用できます")
+        raise QuoteError(Message(NOT_A_UNIT, points=rule.unit))
 
 
 def spread(total: int, weights: Sequence[int]) -> list[int]:

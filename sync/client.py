@@ -52,6 +52,7 @@ from pathlib import Path
 import httpx
 from pydantic import ValidationError
 
+from loyalty.message import QT_TRANSLATE_NOOP, Message
 from sync.client_checks import MAX_RESYNC_PER_ROUND, ChecksMixin, ParkedStatus
 from sync.events import EventBus
 from sync.hq_link import (
@@ -80,6 +81,21 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+# What the store is told (translated on screen through the "core" context). HQ's own
+# `detail` is HQ's text, shown as it came.
+HQ_ERROR = QT_TRANSLATE_NOOP("core", "HQ がエラーを返しました（{status}）")
+REGISTER_REFUSED = QT_TRANSLATE_NOOP(
+    "core", "HQ がこのレジを受け付けません（{status}: {detail}）。レジの登録（トークン）を確認してください")
+TOO_LARGE = QT_TRANSLATE_NOOP("core", "送信が大きすぎます（{status}: {detail}）")
+OTHER_PROTOCOL = QT_TRANSLATE_NOOP(
+    "core", "HQ が別のプロトコルのバージョンを求めています。レジのソフトウェアを更新してください"
+    "（{status}: {detail}）")
+NOT_ACCEPTED = QT_TRANSLATE_NOOP("core", "HQ が要求を受け付けません（{status}: {detail}）")
+HOLD_REFUSED_BY_HQ = QT_TRANSLATE_NOOP("core", "HQ がポイントの確保を断りました: {detail}")
+BAD_ANSWER = QT_TRANSLATE_NOOP("core", "HQ の応答が不正です（{status}）")
+VERSION_MISMATCH = QT_TRANSLATE_NOOP(
+    "core", "HQ がこのレジの取引を続けて受け付けません。HQ とレジのバージョンを確認してください（{reason}）")
 
 MIN_BATCH = 1
 PROGRESS_EVERY_S = 0.5
@@ -255,15 +271,14 @@ class SyncClient(ChecksMixin):
         if status == 200:
             return resp
         if status >= 500 or status in RETRYABLE_4XX:
-            raise SyncError(f"HQ がエラーを返しました（{status}）", retry=True, status=status)
+            raise SyncError(Message(HQ_ERROR, status=status), retry=True, status=status)
         if status in (401, 403):
-            raise SyncError(f"HQ がこのレジを受け付けません（{status}: {detail_of(resp)}）。"
-                            "レジの登録（トークン）を確認してください", retry=False, status=status)
+            raise SyncError(Message(REGISTER_REFUSED, status=status, detail=detail_of(resp)),
+                            retry=False, status=status)
         if status in (400, 422) and path == "/v1/sync/push":
             raise OpsRefused(status, detail_of(resp))
-        what = {413: "送信が大きすぎます", 426: "HQ が別のプロトコルのバージョンを求めています。"
-                "レジのソフトウェアを更新してください"}.get(status, "HQ が要求を受け付けません")
-        raise SyncError(f"{what}（{status}: {detail_of(resp)}）", retry=True,
+        what = {413: TOO_LARGE, 426: OTHER_PROTOCOL}.get(status, NOT_ACCEPTED)
+        raise SyncError(Message(what, status=status, detail=detail_of(resp)), retry=True,
                         wait_s=MAX_BACKOFF_S, status=status)
 
     # -- online redemption holds (the counter's thread) ------------------------------
@@ -291,15 +306,15 @@ class SyncClient(ChecksMixin):
         except httpx.HTTPError as exc:
             raise SyncError(unreachable(exc), retry=True) from exc
         if resp.status_code >= 500:
-            raise SyncError(f"HQ がエラーを返しました（{resp.status_code}）", retry=True)
+            raise SyncError(Message(HQ_ERROR, status=resp.status_code), retry=True)
         if resp.status_code in (401, 403, 404, 409, 422):
             detail = detail_of(resp)
             found = _AVAILABLE.search(detail)
-            raise HoldRefused(f"HQ がポイントの確保を断りました: {detail}",
+            raise HoldRefused(Message(HOLD_REFUSED_BY_HQ, detail=detail),
                               status=resp.status_code,
                               available=int(found.group(1)) if found else None)
         if resp.status_code not in (200, 201):
-            raise SyncError(f"HQ の応答が不正です（{resp.status_code}）", retry=True)
+            raise SyncError(Message(BAD_ANSWER, status=resp.status_code), retry=True)
         try:
             return HoldState.model_validate_json(resp.content)
         except ValidationError as exc:
@@ -386,8 +401,8 @@ class SyncClient(ChecksMixin):
             # protocol itself. The ops are not at fault; they wait for the fix.
             streak, self._refused_streak = self._refused_streak, []
             self.worker.call(self.store.requeue_refused, streak, str(refused))
-            raise SyncError(f"HQ がこのレジの取引を続けて受け付けません。HQ とレジの"
-                            f"バージョンを確認してください（{refused.reason}）", retry=False, status=refused.status)
+            raise SyncError(Message(VERSION_MISMATCH, reason=refused.reason), retry=False,
+                            status=refused.status)
         log.warning("op %s refused by HQ alone: %s", op.op_id, refused.reason)
         result = OpResult(op_id=op.op_id, status="rejected", reason=refused.reason,
                           member_id=op.member_id)
@@ -526,11 +541,13 @@ class SyncClient(ChecksMixin):
             self.resync_members()
         except SyncError as exc:
             self.failures += 1
-            self._set_online(False, str(exc))
+            # The sentence itself (a Message keeps its template for the screen's language).
+            reason = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+            self._set_online(False, reason)
             if not exc.retry and self.halted is None:
-                self.halted = str(exc)
+                self.halted = reason
                 log.error("sync stopped until someone acts: %s", exc)
-                self.events.emit("sync_halted", str(exc))
+                self.events.emit("sync_halted", reason)
             raise
         self.failures = 0
         self.halted = None

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from loyalty.message import QT_TRANSLATE_NOOP, Message
+
 
 @dataclass(frozen=True)
 class HqAddress:
@@ -64,6 +66,13 @@ def _trusting_nothing() -> ssl.SSLContext:
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, with no CA to trust
 
 
+# What the store is told (translated on screen through the "core" context).
+CERT_UNTRUSTED = QT_TRANSLATE_NOOP(
+    "core", "HQ の証明書を確認できません。HQ のアドレスと、本部独自の証明書なら設定の hq.ca_file "
+    "を確認してください")
+UNREACHABLE = QT_TRANSLATE_NOOP("core", "HQ に接続できません（{error}）")
+
+
 def unreachable(exc: BaseException) -> str:
     """What to tell the store when HQ could not be reached: a certificate HQ's address
     does not prove is said as such (someone must fix the CA setting or HQ's certificate),
@@ -71,10 +80,9 @@ def unreachable(exc: BaseException) -> str:
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, ssl.SSLCertVerificationError):
-            return ("HQ の証明書を確認できません。HQ のアドレスと、本部独自の証明書なら"
-                    "設定の hq.ca_file を確認してください")
+            return CERT_UNTRUSTED
         cause = cause.__cause__ or cause.__context__
-    return f"HQ に接続できません（{type(exc).__name__}）"
+    return Message(UNREACHABLE, error=type(exc).__name__)
 
 
 def detail_of(resp: httpx.Response) -> str:

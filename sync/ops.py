@@ -17,6 +17,7 @@ import unicodedata
 import uuid
 from datetime import datetime
 
+from loyalty.message import QT_TRANSLATE_NOOP, Message
 from loyalty.scan import member_no_is_valid
 from sync import store_views
 from sync.ops_core import (
@@ -51,6 +52,8 @@ from sync.protocol import (
 from sync.store import RegisterStore
 from sync.store_views import MemberView, StoreError
 
+OVER_BALANCE_ADJUST = QT_TRANSLATE_NOOP("core", "残高（{balance:,} pt）を超えて減らせません")
+
 __all__ = [
     "KIND_NAMES", "OpFacts", "RecordedOp", "ReturnEstimate", "SaleNotHere", "SaleRecord",
     "cards_of", "find_sale", "is_provisional", "mask_phone", "normalize_card_uid",
@@ -76,7 +79,7 @@ def record_adjust(store: RegisterStore, member_id: str, points: int, reason: str
     def plan(con: sqlite3.Connection, _receipt_no: str) -> _Plan:
         member = _member(con, member_id)
         if points < 0 and member.balance + points < 0:
-            raise StoreError(f"残高（{member.balance:,} pt）を超えて減らせません")
+            raise StoreError(Message(OVER_BALANCE_ADJUST, balance=member.balance))
         return _Plan(member_id, AdjustPayload(points=points, reason=reason[:200]), points,
                      audit={"member_id": member_id, "points": points})
 

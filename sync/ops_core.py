@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from loyalty.message import QT_TRANSLATE_NOOP
 from sync import store_views
 from sync.audit import GENESIS_HASH, entry_hash
 from sync.models import utc_text
@@ -38,10 +39,17 @@ _INSERT_RECEIPT = (
     "VALUES (?, ?, ?, 'pending', 0, ?)"
 )
 _CARD_UID_LENGTHS = (8, 14, 16, 20)  # 4/7/10-byte UIDs and FeliCa IDm, as HQ accepts them
-NO_PROGRAM = "ポイントプログラムがまだ届いていません。同期してください"
-MEMBER_NOT_HERE = "このお買上げの会員の情報がまだこのレジに届いていません。同期してからもう一度お試しください"
-KIND_NAMES = {"sale": "販売", "return": "返品", "adjust": "ポイント調整", "enroll": "入会",
-              "card_block": "カード停止", "card_reissue": "カード再発行", "merge": "会員統合"}
+NO_PROGRAM = QT_TRANSLATE_NOOP("core", "ポイントプログラムがまだ届いていません。同期してください")
+MEMBER_NOT_HERE = QT_TRANSLATE_NOOP(
+    "core", "このお買上げの会員の情報がまだこのレジに届いていません。同期してからもう一度お試しください")
+# Names of the op kinds, also said inside sentences (translated there through "core").
+KIND_NAMES = {
+    "sale": QT_TRANSLATE_NOOP("core", "販売"), "return": QT_TRANSLATE_NOOP("core", "返品"),
+    "adjust": QT_TRANSLATE_NOOP("core", "ポイント調整"), "enroll": QT_TRANSLATE_NOOP("core", "入会"),
+    "card_block": QT_TRANSLATE_NOOP("core", "カード停止"),
+    "card_reissue": QT_TRANSLATE_NOOP("core", "カード再発行"),
+    "merge": QT_TRANSLATE_NOOP("core", "会員統合"),
+}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from loyalty.ledger import pro_rata
+from loyalty.message import QT_TRANSLATE_NOOP, Message
 from sync import store_views
 from sync.ops_core import (
     KIND_NAMES,
@@ -39,6 +40,17 @@ from sync.store import RegisterStore
 from sync.store_views import StoreError
 
 # -- returns -----------------------------------------------------------------------------
+
+# What the cashier is told (translated on screen through the "core" context).
+ANOTHER_REGISTERS = QT_TRANSLATE_NOOP(
+    "core", "取引 {receipt_no} は別のレジの取引です。販売したレジか、本部で返品を受け付けてください")
+NOT_IN_THIS_REGISTER = QT_TRANSLATE_NOOP(
+    "core", "取引 {receipt_no} はこのレジの記録にありません。販売したレジか、本部で返品を受け付けてください")
+NOT_A_SALE = QT_TRANSLATE_NOOP("core", "取引 {receipt_no} は販売ではありません（{kind}）")
+LINE_NOT_RETURNABLE = QT_TRANSLATE_NOOP(
+    "core", "明細「{line}」はすでに返品済みか、この取引にありません")
+OVER_REMAINING = QT_TRANSLATE_NOOP(
+    "core", "返品できるのは残り ￥{remaining:,} までです（お買上げ ￥{amount:,}、返品済み ￥{returned:,}）")
 
 
 @dataclass(frozen=True)
@@ -125,12 +137,12 @@ def _load_sale(con: sqlite3.Connection, receipt_no: str) -> SaleRecord:
     if row is None:
         device = receipt_no.rpartition("-")[0]
         other = bool(device) and device != here
-        where = "別のレジの取引です" if other else "このレジの記録にありません"
-        raise SaleNotHere(f"取引 {receipt_no} は{where}。販売したレジか、本部で返品を受け付けてください",
-                          receipt_no, device, other)
+        raise SaleNotHere(Message(ANOTHER_REGISTERS if other else NOT_IN_THIS_REGISTER,
+                                  receipt_no=receipt_no), receipt_no, device, other)
     op_id, kind, body, state, result_text, model = row
     if kind != "sale":
-        raise StoreError(f"取引 {receipt_no} は販売ではありません（{KIND_NAMES.get(kind, kind)}）")
+        raise StoreError(Message(NOT_A_SALE, receipt_no=receipt_no,
+                                 kind=KIND_NAMES.get(kind, kind)))
     op = Op.model_validate_json(body)
     sale = op.payload
     assert isinstance(sale, SalePayload)
@@ -210,14 +222,13 @@ def return_estimate(sale: SaleRecord, returned_yen: int,
         left = Counter(sale.returnable_lines())
         for line in lines:
             if left[line] <= 0:
-                raise StoreError(f"明細「{line.name or line.sku}」はすでに返品済みか、"
-                                 "この取引にありません")
+                raise StoreError(Message(LINE_NOT_RETURNABLE, line=line.name or line.sku))
             left[line] -= 1
     if isinstance(returned_yen, bool) or not isinstance(returned_yen, int) or returned_yen <= 0:
         raise StoreError("返品金額は1円以上で入力してください")
     if returned_yen > sale.remaining_yen:
-        raise StoreError(f"返品できるのは残り ￥{sale.remaining_yen:,} までです"
-                         f"（お買上げ ￥{sale.amount_yen:,}、返品済み ￥{sale.returned_yen:,}）")
+        raise StoreError(Message(OVER_REMAINING, remaining=sale.remaining_yen,
+                                 amount=sale.amount_yen, returned=sale.returned_yen))
     before, after = sale.returned_yen, sale.returned_yen + returned_yen
     total = sale.amount_yen
     reversed_pts = (pro_rata(sale.points_earned, after, total)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from loyalty.message import QT_TRANSLATE_NOOP, Message
 from sync import audit
 from sync.models import STAFF_ROLES, Staff
 from sync.store import RegisterStore
@@ -25,6 +26,9 @@ from sync.store_views import StoreError
 
 MIN_PIN, MAX_PIN = 4, 8
 WRONG_PIN = "スタッフ番号または暗証番号が違います"
+LOCKED = QT_TRANSLATE_NOOP(
+    "core", "暗証番号を続けて間違えたためロックされています。{minutes}分後に解除されます"
+    "（店長が解除することもできます）")
 
 
 class StaffError(StoreError):
@@ -178,5 +182,4 @@ class StaffBook:
     @staticmethod
     def _locked_message(until: datetime, now: datetime) -> str:
         minutes = max(1, -(-int((until - now).total_seconds()) // 60))
-        return (f"暗証番号を続けて間違えたためロックされています。{minutes}分後に解除されます"
-                "（店長が解除することもできます）")
+        return Message(LOCKED, minutes=minutes)

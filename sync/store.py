@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from loyalty.message import QT_TRANSLATE_NOOP, Message
 from loyalty.program import Program, parse_program
 from loyalty.quote import Quote
 from sync import store_views
@@ -60,6 +61,7 @@ __all__ = [
     "StoreError", "TokenKeyView", "list_cards", "migrate",
 ]
 
+OVER_BALANCE = QT_TRANSLATE_NOOP("core", "ポイント残高（{balance:,} pt）を超えて利用できません")
 REFUSING_MESSAGE = ("レジのデータベースが破損していたため、販売を停止しています。"
                     "店長に連絡してください（退避したファイル: {name}）")
 REBUILDING_MESSAGE = ("データベースを復旧中です。HQ との同期が終わるまで販売できません"
@@ -394,7 +396,7 @@ class RegisterStore(HoldsMixin, PullMixin, TokensMixin):
                 raise StoreError("この会員は利用停止中です")
             # A member in debt (balance below zero) still earns: only a use is refused.
             if quote.redeem_points > 0 and quote.redeem_points > view.balance:
-                raise StoreError(f"ポイント残高（{view.balance:,} pt）を超えて利用できません")
+                raise StoreError(Message(OVER_BALANCE, balance=view.balance))
             if hold_id is not None:
                 if hold_expires_at is not None:
                     # The hold is the sale's member's, for the points the sale uses: a

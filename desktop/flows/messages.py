@@ -1,33 +1,14 @@
 """Sentences the flows show the cashier, kept translatable although the flows know no Qt.
 
-A `Message` is a `str` (the Japanese sentence, as logs and tests read it) that also keeps
-its template and values, so the screen can look the template up in the "core"
-translation context and fill in the same values in English. Templates are marked with
-`QT_TRANSLATE_NOOP` so `pyside6-lupdate` collects them into resources/translations/.
+`Message` (loyalty.message) is a `str` (the Japanese sentence, as logs and tests read it)
+that also keeps its template and values, so the screen can look the template up in the
+"core" translation context and fill in the same values in English. Templates are marked
+with `QT_TRANSLATE_NOOP` so `pyside6-lupdate` collects them into resources/translations/.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-
-def QT_TRANSLATE_NOOP(context: str, source: str) -> str:  # noqa: N802 - the name lupdate reads
-    """Mark `source` for the translation catalog; returns it unchanged."""
-    return source
-
-
-class Message(str):
-    """A sentence for the cashier: the Japanese text, its template and its values."""
-
-    template: str
-    params: dict[str, Any]
-
-    def __new__(cls, template: str, **params: Any) -> Message:
-        obj = super().__new__(cls, template.format(**params) if params else template)
-        obj.template = template
-        obj.params = params
-        return obj
-
+from loyalty.message import QT_TRANSLATE_NOOP, Message  # noqa: F401 - the flows import both here
 
 CORE = "core"
 

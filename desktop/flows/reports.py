@@ -51,6 +51,8 @@ from sync.store import RegisterStore
 
 log = logging.getLogger(__name__)
 
+UNKNOWN_STAFF = QT_TRANSLATE_NOOP("core", "（不明）")  # an enrolment whose staff is not known here
+
 EVENTS = ("report_ready", "report_store")
 # Why a report shows this register's figures only (the "core" context, like messages.py).
 HQ_OFFLINE = QT_TRANSLATE_NOOP(
@@ -203,7 +205,7 @@ class ReportsFlow:
             names = {st.staff_id: st.display_name for st in s.scalars(select(Staff))}
         return replace(
             empty, summary=summary,
-            enrolments=tuple((names.get(e.staff_id, e.staff_id) or "（不明）", e.enrolments)
+            enrolments=tuple((names.get(e.staff_id, e.staff_id) or UNKNOWN_STAFF, e.enrolments)
                              for e in summary.enrolments_by_staff),
             campaigns=tuple((c.name, c.points) for c in summary.campaigns),
             hours=tuple(HourBar(h.hour, h.issued, h.redeemed) for h in summary.hours),
@@ -335,7 +337,7 @@ class _Tally:
             self.n["adjusted"] += p.points
             line = replace(line, points_adjusted=p.points)
         elif isinstance(p, EnrollPayload):
-            self.enrolments[staff or "（不明）"] += 1
+            self.enrolments[staff or UNKNOWN_STAFF] += 1
         self.lines.append(line)
 
     @staticmethod

@@ -49,6 +49,9 @@ from sync.store import ReceiptBuilder, RecordedSale, RegisterStore, SaleFacts, S
 log = logging.getLogger(__name__)
 
 # Why the register refuses to commit a POS return (the commit rolls back; "core" context).
+POS_AMOUNT_OTHER = QT_TRANSLATE_NOOP("core", "POS の金額（￥{amount:,}）と異なります")
+POS_STILL_WAITING = QT_TRANSLATE_NOOP(
+    "core", "POS の取引（￥{amount:,}）は金額が異なるため待機中のままです")
 POS_RETURN_GONE = QT_TRANSLATE_NOOP(
     "core", "POS の返品（{return_id}）は取り消されたか時間切れになりました。返品は記録していません")
 POS_RETURN_DIFFERS = QT_TRANSLATE_NOOP(
@@ -200,9 +203,8 @@ class PosCounterBridge:
             if pos is None or pos.amount_yen != facts.quote.amount_yen:
                 amount = pos.amount_yen if pos is not None else 0
                 if sale_id is not None:
-                    raise StoreError(f"POS の金額（￥{amount:,}）と異なります")
-                self.events.emit("counter_message",
-                                 f"POS の取引（￥{amount:,}）は金額が異なるため待機中のままです",
+                    raise StoreError(Message(POS_AMOUNT_OTHER, amount=amount))
+                self.events.emit("counter_message", Message(POS_STILL_WAITING, amount=amount),
                                  "info")
                 return model
             self._claim("sale", pending)

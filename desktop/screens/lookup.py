@@ -434,7 +434,7 @@ class LookupScreen(Screen):
         """再発行 for a receipt this register keeps; None (an empty cell) otherwise."""
         if not receipt_no:
             return None
-        button = QPushButton(self.tr("再発行"))
+        button = QPushButton(self.tr("再発行", "reprint a receipt"))
         button.setObjectName("row_button")
         button.setToolTip(self.tr("レシート {no} をもう一度印刷します（再発行と印字されます）").format(
             no=receipt_no))

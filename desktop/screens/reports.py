@@ -30,7 +30,14 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.flows.messages import QT_TRANSLATE_NOOP
-from desktop.flows.reports import EVENTS, HourBar, Report, ReportsFlow, StoreFigures
+from desktop.flows.reports import (
+    EVENTS,
+    UNKNOWN_STAFF,
+    HourBar,
+    Report,
+    ReportsFlow,
+    StoreFigures,
+)
 from desktop.i18n import core
 from desktop.receipts import pts, yen
 from desktop.screens.base import EventRelay, Screen, ShellContext, label, restyle
@@ -390,7 +397,9 @@ class ReportsScreen(Screen):
         else:
             enrolments, campaigns, hours = report.enrolments, report.campaigns, report.hours
             self.chart_heading.setText(self.tr("時間帯別のポイント（このレジ）"))
-        self._fill(self.enrolments, [(who, self.tr("{n} 人").format(n=n))
+        # Staff names are data; only the "unknown" placeholder is a sentence to translate.
+        self._fill(self.enrolments, [(core(who) if who == UNKNOWN_STAFF else who,
+                                      self.tr("{n} 人").format(n=n))
                                      for who, n in enrolments])
         self._fill(self.campaigns, [(core(name), pts(points)) for name, points in campaigns])
         self.chart.set_bars(hours)

@@ -75,7 +75,7 @@
 <context>
     <name>CameraScanner</name>
     <message>
-        <location filename="../../desktop/camera_scan.py" line="+60"/>
+        <location filename="../../desktop/camera_scan.py" line="+63"/>
         <source>カメラ読み取りは停止中です</source>
         <translation>Camera scanning is off</translation>
     </message>
@@ -884,7 +884,7 @@
 <context>
     <name>HourChart</name>
     <message>
-        <location filename="../../desktop/screens/reports.py" line="+99"/>
+        <location filename="../../desktop/screens/reports.py" line="+106"/>
         <source>発行ポイント</source>
         <translation>Points issued</translation>
     </message>
@@ -965,12 +965,11 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+295"/>
         <source>再発行</source>
         <translation>Reissue</translation>
     </message>
     <message>
-        <location line="-272"/>
+        <location line="+23"/>
         <source>日時</source>
         <translation>Date/time</translation>
     </message>
@@ -1175,7 +1174,13 @@
         <translation>{note}  {state}</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+18"/>
+        <source>再発行</source>
+        <comment>reprint a receipt</comment>
+        <translation>Reprint</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>レシート {no} をもう一度印刷します（再発行と印字されます）</source>
         <translation>Print receipt {no} again (marked as a reprint)</translation>
     </message>
@@ -1897,7 +1902,7 @@
         <location line="+6"/>
         <location line="+10"/>
         <location line="+6"/>
-        <location line="+17"/>
+        <location line="+19"/>
         <source>{n} 人</source>
         <translation>{n}</translation>
     </message>
@@ -1907,7 +1912,7 @@
         <translation>None</translation>
     </message>
     <message>
-        <location line="-119"/>
+        <location line="-121"/>
         <source>書き出せませんでした: {e}</source>
         <translation>Could not export: {e}</translation>
     </message>
@@ -2774,7 +2779,7 @@ TEL 03-3461-0925</translation>
 <context>
     <name>core</name>
     <message>
-        <location filename="../../desktop/flows/messages.py" line="+35"/>
+        <location filename="../../desktop/flows/messages.py" line="+16"/>
         <source>サインインしてください</source>
         <translation>Please sign in</translation>
     </message>
@@ -2923,6 +2928,7 @@ TEL 03-3461-0925</translation>
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../sync/ops_core.py" line="+42"/>
         <source>ポイントプログラムがまだ届いていません。同期してください</source>
         <translation>The points program has not arrived yet. Please sync</translation>
     </message>
@@ -3340,6 +3346,7 @@ TEL 03-3461-0925</translation>
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../sync/hq_link.py" line="+70"/>
         <source>HQ の証明書を確認できません。HQ のアドレスと、本部独自の証明書なら設定の hq.ca_file を確認してください</source>
         <translation>HQ&apos;s certificate cannot be verified. Check the HQ address and, for head office&apos;s own certificate, the hq.ca_file setting</translation>
     </message>
@@ -3525,36 +3532,43 @@ TEL 03-3461-0925</translation>
     </message>
     <message>
         <location line="+2"/>
+        <location filename="../../loyalty/basket.py" line="+18"/>
         <source>商品がありません</source>
         <translation>There are no items</translation>
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../loyalty/quote.py" line="+38"/>
         <source>金額は整数で入力してください</source>
         <translation>Enter the amount as a whole number</translation>
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../loyalty/basket.py" line="+8"/>
         <source>金額は1円以上で入力してください</source>
         <translation>Enter an amount of at least 1 yen</translation>
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../loyalty/redeeming.py" line="+18"/>
         <source>利用ポイントは整数で入力してください</source>
         <translation>Enter the points to use as a whole number</translation>
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../loyalty/redeeming.py" line="+1"/>
         <source>利用ポイントは0以上で入力してください</source>
         <translation>Points to use cannot be negative</translation>
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../loyalty/redeeming.py" line="+1"/>
         <source>ポイントを利用するには会員を確認してください</source>
         <translation>Identify the member to use points</translation>
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../loyalty/redeeming.py" line="+3"/>
         <source>お会計金額を超えてポイントを利用できません</source>
         <translation>Points cannot exceed the amount to pay</translation>
     </message>
@@ -3609,7 +3623,12 @@ TEL 03-3461-0925</translation>
         <translation>The card reader is working again. Please tap the member card</translation>
     </message>
     <message>
-        <location filename="../../desktop/flows/reports.py" line="+56"/>
+        <location filename="../../desktop/flows/reports.py" line="+54"/>
+        <source>（不明）</source>
+        <translation>(unknown)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>HQ に接続できないため、このレジの集計のみ表示しています</source>
         <translation>HQ cannot be reached: showing this register&apos;s totals only</translation>
     </message>
@@ -3720,6 +3739,7 @@ TEL 03-3461-0925</translation>
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../sync/ops_core.py" line="+1"/>
         <source>このお買上げの会員の情報がまだこのレジに届いていません。同期してからもう一度お試しください</source>
         <translation>This sale&apos;s member has not reached the register yet. Sync, then try again</translation>
     </message>
@@ -3920,6 +3940,16 @@ TEL 03-3461-0925</translation>
     </message>
     <message>
         <location filename="../../desktop/poslink/counter_adapter.py" line="+52"/>
+        <source>POS の金額（￥{amount:,}）と異なります</source>
+        <translation>Differs from the POS&apos;s amount (¥{amount:,})</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>POS の取引（￥{amount:,}）は金額が異なるため待機中のままです</source>
+        <translation>The POS sale (¥{amount:,}) stays waiting: its amount differs</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>POS の返品（{return_id}）は取り消されたか時間切れになりました。返品は記録していません</source>
         <translation>The POS return ({return_id}) was cancelled or has expired. The return was not recorded</translation>
     </message>
@@ -3982,6 +4012,287 @@ TEL 03-3461-0925</translation>
         <location line="+1"/>
         <source>レシート下部の一行</source>
         <translation>footer line</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/app.py" line="+53"/>
+        <source>POS 連携を開始できません（ポート {port}: {error}）。設定の poslink.port を確認してください</source>
+        <translation>The POS link cannot start (port {port}: {error}). Check the poslink.port setting</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>バックアップに失敗しました: {error}</source>
+        <translation>Backup failed: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/camera_scan.py" line="-30"/>
+        <source>カメラ読み取りは設定で停止されています</source>
+        <translation>Camera scanning is turned off in the settings</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>カメラの指定が読み取れません。一覧から選び直してください</source>
+        <translation>The camera setting cannot be read. Choose the camera from the list again</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/provisioning.py" line="+38"/>
+        <source>本部に新しいコードを発行してもらってください（tamaru-hq provision）</source>
+        <translation>ask HQ for a new code (tamaru-hq provision)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>この PC のレジデータはレジ {found}（店舗 {store}）のものです。レジ {device} として登録するには、データフォルダ {home} を別の場所に移してからやり直してください（未送信の取引がないことを先に確認してください）</source>
+        <translation>The register data on this PC belongs to register {found} (store {store}). To register it as {device}, move the data folder {home} elsewhere and try again (first make sure no transactions are waiting to be sent)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>このコードは使用済みです。{ask}</source>
+        <translation>This code has already been used: {ask}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>このコードは有効期限が切れています。{ask}</source>
+        <translation>This code has expired: {ask}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>コードが正しくないか、レジ {device} のコードではありません。コードとレジ番号を確認し、違っていなければ{ask}</source>
+        <translation>The code is wrong or not for register {device}. Check the code and the register number; if both are right, {ask}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>HQ でエラーが発生しました（{status}）。しばらくしてからもう一度試すか、本部に連絡してください</source>
+        <translation>HQ had an error ({status}). Try again shortly, or contact HQ</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>この URL に Tamaru の HQ が見つかりません（{status}）。URL を確認してください</source>
+        <translation>No Tamaru HQ at this URL ({status}). Check the URL</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>HQ の応答が想定外です（{status}: {detail}）</source>
+        <translation>Unexpected answer from HQ ({status}: {detail})</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>HQ（{url}）に接続できません。URL とネットワークを確認してください</source>
+        <translation>Cannot connect to HQ ({url}). Check the URL and the network</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>HQ（{url}）が応答しません。ネットワークを確認してもう一度試してください</source>
+        <translation>HQ ({url}) does not answer. Check the network and try again</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>HQ（{url}）との通信に失敗しました（{error}）</source>
+        <translation>Talking to HQ ({url}) failed ({error})</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>HQ ではレジ {device} は店舗 {store} に登録されています（入力: {entered}）。店舗コードを確認してください。コードは使用済みになったため、本部に新しいコードを発行してもらってください</source>
+        <translation>HQ has register {device} in store {store} (entered: {entered}). Check the store code. The code is now used up, so ask HQ for a new one</translation>
+    </message>
+    <message>
+        <location filename="../../sync/client.py" line="+87"/>
+        <source>HQ がエラーを返しました（{status}）</source>
+        <translation>HQ answered with an error ({status})</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>HQ がこのレジを受け付けません（{status}: {detail}）。レジの登録（トークン）を確認してください</source>
+        <translation>HQ does not accept this register ({status}: {detail}). Check the register&apos;s registration (token)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>送信が大きすぎます（{status}: {detail}）</source>
+        <translation>Too much sent at once ({status}: {detail})</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>HQ が別のプロトコルのバージョンを求めています。レジのソフトウェアを更新してください（{status}: {detail}）</source>
+        <translation>HQ expects another protocol version. Update the register&apos;s software ({status}: {detail})</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>HQ が要求を受け付けません（{status}: {detail}）</source>
+        <translation>HQ does not accept the request ({status}: {detail})</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>HQ がポイントの確保を断りました: {detail}</source>
+        <translation>HQ refused to hold the points: {detail}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>HQ の応答が不正です（{status}）</source>
+        <translation>Invalid answer from HQ ({status})</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>HQ がこのレジの取引を続けて受け付けません。HQ とレジのバージョンを確認してください（{reason}）</source>
+        <translation>HQ keeps refusing this register&apos;s transactions. Check the HQ and register versions ({reason})</translation>
+    </message>
+    <message>
+        <location filename="../../sync/hq_link.py" line="+3"/>
+        <source>HQ に接続できません（{error}）</source>
+        <translation>Cannot reach HQ ({error})</translation>
+    </message>
+    <message>
+        <location filename="../../sync/ops.py" line="+55"/>
+        <source>残高（{balance:,} pt）を超えて減らせません</source>
+        <translation>Cannot take away more than the balance ({balance:,} pt)</translation>
+    </message>
+    <message>
+        <location filename="../../sync/ops_core.py" line="+4"/>
+        <source>販売</source>
+        <translation>Sale</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>返品</source>
+        <translation>Return</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ポイント調整</source>
+        <translation>Points adjustment</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>入会</source>
+        <translation>Enrolment</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>カード停止</source>
+        <translation>Card blocked</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>カード再発行</source>
+        <translation>Card reissued</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>会員統合</source>
+        <translation>Member merge</translation>
+    </message>
+    <message>
+        <location filename="../../sync/ops_returns.py" line="+45"/>
+        <source>取引 {receipt_no} は別のレジの取引です。販売したレジか、本部で返品を受け付けてください</source>
+        <translation>Sale {receipt_no} was made at another register. Take the return at that register or at HQ</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>取引 {receipt_no} はこのレジの記録にありません。販売したレジか、本部で返品を受け付けてください</source>
+        <translation>Sale {receipt_no} is not in this register&apos;s records. Take the return at the register that sold it or at HQ</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>取引 {receipt_no} は販売ではありません（{kind}）</source>
+        <translation>Transaction {receipt_no} is not a sale ({kind})</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>明細「{line}」はすでに返品済みか、この取引にありません</source>
+        <translation>Item &quot;{line}&quot; has already been returned or is not in this sale</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>返品できるのは残り ￥{remaining:,} までです（お買上げ ￥{amount:,}、返品済み ￥{returned:,}）</source>
+        <translation>At most ¥{remaining:,} can still be returned (purchase ¥{amount:,}, returned ¥{returned:,})</translation>
+    </message>
+    <message>
+        <location filename="../../sync/staff.py" line="+29"/>
+        <source>暗証番号を続けて間違えたためロックされています。{minutes}分後に解除されます（店長が解除することもできます）</source>
+        <translation>Locked after repeated wrong PINs. Unlocks in {minutes} min (a manager can unlock it sooner)</translation>
+    </message>
+    <message>
+        <location filename="../../sync/store.py" line="+64"/>
+        <location filename="../../loyalty/redeeming.py" line="-2"/>
+        <source>ポイント残高（{balance:,} pt）を超えて利用できません</source>
+        <translation>Cannot use more than the balance ({balance:,} pt)</translation>
+    </message>
+    <message>
+        <location filename="../../loyalty/basket.py" line="-7"/>
+        <source>明細が多すぎます（上限 {limit} 行）</source>
+        <translation>Too many lines (at most {limit})</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{n}行目: 金額は整数で入力してください</source>
+        <translation>Line {n}: enter the amount in whole yen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{n}行目: 金額は0円以上で入力してください</source>
+        <translation>Line {n}: the amount must be ¥0 or more</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{n}行目: 数量は1以上の整数で入力してください</source>
+        <translation>Line {n}: the quantity must be a whole number of 1 or more</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{n}行目: 税率が正しくありません</source>
+        <translation>Line {n}: invalid tax rate</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{n}行目: 商品コードが正しくありません</source>
+        <translation>Line {n}: invalid item code</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>金額が大きすぎます（上限 {limit:,} 円）</source>
+        <translation>Amount too large (at most ¥{limit:,})</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>ポイント残高が正しくありません</source>
+        <translation>Invalid point balance</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>誕生月が正しくありません</source>
+        <translation>Invalid birth month</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>オフライン利用枠が正しくありません</source>
+        <translation>Invalid offline allowance</translation>
+    </message>
+    <message>
+        <location filename="../../loyalty/quote.py" line="-1"/>
+        <source>キャンペーンの判定には日時が必要です</source>
+        <translation>A date and time are needed to apply campaigns</translation>
+    </message>
+    <message>
+        <location filename="../../loyalty/redeeming.py" line="+1"/>
+        <source>オフライン中は {allowance:,} pt までしか利用できません</source>
+        <translation>Offline, at most {allowance:,} pt can be used</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>ポイント利用対象の金額（{yen:,} 円）を超えて利用できません</source>
+        <translation>Cannot use more than the amount points may pay for (¥{yen:,})</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>1回のご利用は {points:,} pt までです</source>
+        <translation>At most {points:,} pt per purchase</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ポイントは {points:,} pt 以上から利用できます</source>
+        <translation>Points can be used from {points:,} pt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ポイントは {points:,} pt 単位で利用できます</source>
+        <translation>Points are used in steps of {points:,} pt</translation>
     </message>
 </context>
 </TS>

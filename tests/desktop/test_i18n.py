@@ -26,9 +26,12 @@ TS = ROOT / "resources" / "translations" / "tamaru_en.ts"
 QM = ROOT / "resources" / "translations" / "tamaru_en.qm"
 BIN = ROOT / ".venv" / "bin"
 # The files whose texts this catalog must always cover in full: every file of the app
-# that marks a text for translation, so a new screen is covered as soon as it has one.
-MARKED = re.compile(r"\btr\(|QT_TRANSLATE_NOOP")
-OWN_FILES = sorted(path.relative_to(ROOT).as_posix() for path in (ROOT / "desktop").rglob("*.py")
+# that marks a text for translation — the screens, and the sentences sync/ and loyalty/
+# mark for them — so a new screen or sentence is covered as soon as it has one.
+MARKED = re.compile(r"\btr\(|QT_TRANSLATE_NOOP\(\"")
+OWN_FILES = sorted(path.relative_to(ROOT).as_posix()
+                   for folder in ("desktop", "sync", "loyalty")
+                   for path in (ROOT / folder).rglob("*.py")
                    if MARKED.search(path.read_text(encoding="utf-8")))
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
@@ -111,3 +114,31 @@ def test_japanese_is_the_source(qapp):
     assert i18n.core(Message(messages.HOLD_SHORT, available=300)).startswith(
         "ほかのレジで利用中のポイントがあるため、今利用できるのは 300 pt まで")
     assert i18n.install("xx") == "ja"  # an unknown setting falls back to Japanese
+
+
+def test_sentences_the_core_fills_in_are_translated_with_their_values(english):
+    """Sentences made in sync/ and loyalty/ with a value inside reach an English screen
+    in English: the offline reason, a lockout, a redemption over the balance."""
+    import httpx
+
+    from loyalty.basket import MemberContext, QuoteError
+    from loyalty.program import parse_program
+    from loyalty.quote import quote_sale
+    from resources import RESOURCES
+    from sync.hq_link import unreachable
+    from sync.staff import StaffBook
+
+    offline = unreachable(httpx.ConnectError("refused"))
+    assert offline == "HQ に接続できません（ConnectError）"  # Japanese where it is made
+    assert i18n.core(offline) == "Cannot reach HQ (ConnectError)"
+    program = parse_program((RESOURCES / "programs" / "demo.toml").read_text("utf-8"))
+    with pytest.raises(QuoteError) as refused:
+        quote_sale(program, 5000, redeem_points=900, balance=500,
+                   member=MemberContext(balance=500))
+    assert i18n.core(refused.value) == "Cannot use more than the balance (500 pt)"
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    locked = StaffBook._locked_message(now + timedelta(minutes=14, seconds=30), now)
+    assert i18n.core(locked) == "Locked after repeated wrong PINs. Unlocks in 15 min " \
+                                "(a manager can unlock it sooner)"
