@@ -104,6 +104,11 @@ def env(tmp_path):
     e.close()
 
 
+def last_says(env, text: str):
+    """A condition: the flow's latest message says `text` (none yet: not yet)."""
+    return lambda: bool(env.rec.messages()) and text in env.rec.messages()[-1]
+
+
 def wait_until(condition, timeout: float = 5.0) -> None:
     done = threading.Event()
     for _ in range(int(timeout / 0.02)):
@@ -198,7 +203,7 @@ def test_cancel_at_the_counter_refuses_the_pos_return(env):
     view = env.broker.get_return("RT-1")
     assert view.reason == "cancelled_at_counter"
     assert view.detail.en == "Cancelled at the loyalty counter"
-    wait_until(lambda: "POS の返品（￥1,200）を取り消しました" in env.rec.messages()[-1])
+    wait_until(last_says(env, "POS の返品（￥1,200）を取り消しました"))
     assert flow.state is ReturnState.IDLE and flow.pos_return is None
     assert env.pos_closed[-1] == ("RT-1", "refused")
     assert env.ops_count() == 1
@@ -253,7 +258,7 @@ def test_a_return_the_register_cannot_take_is_refused_at_once(env):
     view = env.broker.get_return("RT-1")
     assert view.reason == "return_exceeds_left"
     assert view.detail.ja and view.detail.en.startswith("Part of the sale")
-    wait_until(lambda: "はお受けできません" in env.rec.messages()[-1])
+    wait_until(last_says(env, "はお受けできません"))
     assert "返品できるのは残り ￥1,200 まで" in env.rec.messages()[-1]
     assert flow.state is ReturnState.IDLE and env.broker.waiting() is None
 
