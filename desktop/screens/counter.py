@@ -19,7 +19,7 @@ waits for the printer.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QIntValidator, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -47,7 +47,7 @@ from desktop.screens.counter_parts import (
 )
 from desktop.screens.counter_strips import PosBanner, PrintPanel
 from desktop.screens.keypad import NumericKeypad
-from loyalty.quote import QuoteError
+from loyalty.quote import Quote, QuoteError
 from sync.store import MemberView, RecordedSale
 
 LIMIT_REASONS = {
@@ -286,6 +286,11 @@ class CounterScreen(Screen):
         self.message.setText(i18n.core(text) if text else "")
         if level == "error" and self.flow.state is CounterState.MEMBER:
             self._set_entry(CounterState.MEMBER)  # the cashier corrects it and tries again
+            # A refusal can change what the sale allows (HQ could not be reached for a
+            # hold: the offline cap applies now), so the quote and its limit are redone
+            # rather than left saying what held before it. Queued, not called: the flow
+            # may announce a refusal while it holds its own lock, which the quote takes.
+            QTimer.singleShot(0, self.update_quote)
 
     def _busy(self, text: str) -> None:
         self._set_entry(CounterState.RECORDING)
@@ -304,8 +309,19 @@ class CounterScreen(Screen):
             q = self.flow.quote(self.amount.text(), self.redeem.text())
         except QuoteError as exc:
             self.quote_panel.show_problem(i18n.core(exc))
+            # Points over the limit are refused: the limit line still says what it is now
+            # (the sale quoted without points), not what an earlier quote found.
+            try:
+                q = self.flow.quote(self.amount.text(), "")
+            except QuoteError:
+                self.limit.setText("")
+                return
+            self._show_limit(q)
             return
         self.quote_panel.show_quote(q, self.tz)
+        self._show_limit(q)
+
+    def _show_limit(self, q: Quote) -> None:
         lim = q.redeem_limit
         why = self.tr(LIMIT_REASONS[lim.reason]) if lim.reason in LIMIT_REASONS else ""
         self.limit.setText(self.tr("最大 {points} pt（{why}）").format(

@@ -1,6 +1,7 @@
 """The counter screen driven like a cashier would, on a register synced with a real HQ:
-a basket sale with points held at HQ, cancel, refusals, a wedge scanner burst; and the
-member and quote panels drawing flags and a campaign breakdown."""
+a basket sale with points held at HQ, cancel, refusals (a hold HQ is gone for among
+them), a wedge scanner burst; and the member and quote panels drawing flags and a
+campaign breakdown."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from desktop.flows.returns import ReturnState
 from desktop.printing import PrintStatus
 from desktop.screens.counter_parts import BasketPanel, MemberPanel, QuotePanel
 from desktop.screens.counter_strips import PrintPanel
+from hq.db import make_engine
+from hq.demo import DEMO_PROGRAM_PATH, run_demo
+from hq.directory import load_program
 from loyalty.program import parse_program
 from loyalty.quote import Line, MemberContext, quote
 from loyalty.scan import member_no_is_valid
@@ -22,6 +26,7 @@ from resources import RESOURCES
 from sync.models import OutboxOp
 from sync.store_views import LotView, MemberView
 from tests.desktop.counter_support import NOW, TOKYO
+from tests.support.hq_process import HqProcess
 from tests.ui.shell_support import signed_in
 
 LEFT = Qt.MouseButton.LeftButton
@@ -279,3 +284,37 @@ def test_void_of_a_basket_sale_ticks_every_line_on_the_returns_screen(qtbot, ope
         timeout=5000)
     assert returns.receipt_no.text() == body["payload"]["receipt_no"]
     assert flow.preview.estimate.returned_yen == 3174
+
+
+@pytest.mark.ui
+def test_a_hold_hq_cannot_take_puts_the_offline_limit_on_screen(qtbot, open_window, tmp_path):
+    """HQ gone without the register having noticed: the hold fails, the cashier is told the
+    offline cap, and the limit line and quote say the same, not the balance from before."""
+    url = f"sqlite:///{tmp_path / 'hq.db'}"
+    demo = run_demo(url, device_id="R05", store_id="S001")
+    program = (DEMO_PROGRAM_PATH.read_text(encoding="utf-8")
+               .replace("version = 1", "version = 2", 1)
+               .replace("[redeem]\n", "[redeem]\noffline_cap = 300\n", 1))
+    engine = make_engine(url)
+    try:
+        load_program(engine, program)
+    finally:
+        engine.dispose()
+    with HqProcess(url, log_dir=tmp_path) as hq:
+        win = open_window(**{"hq.url": hq.url, "hq.token": demo.token,
+                             "register.device_id": "R05"})
+        counter = signed_in(qtbot, win)
+        qtbot.waitUntil(lambda: win.status.online.text() == "オンライン", timeout=15000)
+        hq.kill()  # nothing has tried HQ since: the register still thinks it is online
+        qtbot.mouseClick(counter.devices.button("山田 花子"), LEFT)
+        qtbot.waitUntil(lambda: counter.amount.isEnabled(), timeout=5000)
+        QTest.keyClicks(counter.amount, "2000")
+        counter.redeem.setText("301")
+        assert counter.limit.text() == "最大 1,200 pt（ポイント残高まで）"
+        qtbot.mouseClick(counter.confirm_button, LEFT)
+        qtbot.waitUntil(lambda: "オフライン中に利用できるのは 300 pt まで" in
+                        counter.message.text(), timeout=10000)
+        qtbot.waitUntil(lambda: counter.limit.text() == "最大 300 pt（オフライン中の上限）",
+                        timeout=5000)
+        assert counter.quote_panel.problem.text() == "オフライン中は 300 pt までしか利用できません"
+        assert win.register.store.outbox_counts() == {}
