@@ -315,7 +315,11 @@ def test_a_cashiers_day(qtbot, app, hq, virtual_card, live_pcscd):
         "利用ポイントを減らして確定してください"), timeout=WAIT_MS)
     assert counter.confirm_button.isEnabled()  # to be corrected; nothing was recorded
     assert register.store.outbox_counts().get("queued", 0) == 0
-    # … and "use all" now offers the cap.
+    # … the limit line says the same, and "use all" offers the cap.
+    qtbot.waitUntil(lambda: counter.limit.text() ==
+                    f"最大 {OFFLINE_CAP} pt（オフライン中の上限）", timeout=WAIT_MS)
+    assert counter.quote_panel.problem.text() == \
+        f"オフライン中は {OFFLINE_CAP} pt までしか利用できません"
     qtbot.mouseClick(counter.use_all, LEFT)
     assert counter.redeem.text() == str(OFFLINE_CAP)
     assert counter.limit.text() == f"最大 {OFFLINE_CAP} pt（オフライン中の上限）"
