@@ -280,12 +280,16 @@ def reissue_card(account: Account) -> Applied:
 
 
 def offline_allowance(last_hq_balance: int, pending_redemptions: int,
-                      offline_cap: int | None) -> int:
+                      offline_cap: int | None, offline_redeemed: int = 0) -> int:
     """What a register may let a member redeem while it cannot reach HQ for a hold:
-    min(last HQ balance − redemptions still queued here, the program's per-member cap)."""
+    min(last HQ balance − redemptions still queued here, the program's per-member cap −
+    what this register already let the member redeem without HQ and has not sent yet).
+
+    The cap bounds the member's whole offline spending at one register, not each sale, so
+    the debt an outage can leave is at most the cap times the registers that sold."""
     allowed = last_hq_balance - pending_redemptions
     if offline_cap is not None:
-        allowed = min(allowed, offline_cap)
+        allowed = min(allowed, offline_cap - offline_redeemed)
     return max(0, allowed)
 
 

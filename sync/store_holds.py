@@ -94,6 +94,17 @@ class HoldsMixin:
                 (member_id,)).fetchone()
         return int(row[0])
 
+    def offline_redemptions(self, member_id: str) -> int:
+        """Of `pending_redemptions`, the points redeemed without a hold at HQ (the offline
+        policy's): what counts against the program's per-member offline cap."""
+        with self._readers.snapshot() as con:
+            row = con.execute(
+                "SELECT coalesce(sum(json_extract(body, '$.payload.points_redeemed')), 0) "
+                f"FROM ops WHERE member_id = ? AND kind = 'sale' AND state IN ({_PENDING_IN}) "
+                "AND json_extract(body, '$.payload.hold_id') IS NULL",
+                (member_id,)).fetchone()
+        return int(row[0])
+
     def _finish_hold(self, hold_id: str, state: str, now: datetime | None,
                      op_id: str | None = None) -> HoldView:
         now = now or datetime.now(UTC)

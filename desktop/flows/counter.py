@@ -304,7 +304,8 @@ class CounterFlow(HoldingCounter, PosCounter):
         if offline:
             allowance = offline_allowance(member.hq_balance,
                                           self.store.pending_redemptions(member.member_id),
-                                          program.redeem.offline_cap)
+                                          program.redeem.offline_cap,
+                                          self.store.offline_redemptions(member.member_id))
         return MemberContext(
             balance=member.balance, rank=member.rank or None, birth_month=member.birth_month,
             lots=tuple(HeldLot(lot.kind, lot.points, lot.expires_at)  # type: ignore[arg-type]

@@ -136,7 +136,7 @@ class HoldingCounter:
         except QuoteError:
             allowance = 0 if program is None else offline_allowance(
                 member.hq_balance, self.store.pending_redemptions(member.member_id),
-                program.redeem.offline_cap)
+                program.redeem.offline_cap, self.store.offline_redemptions(member.member_id))
             self._back_to_member(Message(OFFLINE_TOO_MANY, allowance=allowance))
             return
         allowance = offline_q.redeem_limit.max_points

@@ -244,6 +244,16 @@ def test_offline_allowance(balance, pending, cap, expected):
     assert offline_allowance(balance, pending, cap) == expected
 
 
+@pytest.mark.parametrize(("balance", "pending", "cap", "offline", "expected"), [
+    (5000, 300, 300, 300, 0),  # the cap is spent by an earlier offline sale
+    (5000, 500, 300, 100, 200),  # 400 of the queue went through holds: only 100 counts
+    (5000, 0, None, 0, 5000), (250, 100, 300, 100, 150),
+])
+def test_the_offline_cap_bounds_the_members_whole_outage_not_each_sale(
+        balance, pending, cap, offline, expected):
+    assert offline_allowance(balance, pending, cap, offline) == expected
+
+
 def test_merge_moves_lots_with_their_expiry_and_keeps_old_sales_returnable():
     src = Account("OLD")
     src = ok(earn(src, op_id="a", at=jst(2025, 1, 1), points=100, issuer="C1", policy=FIXED))

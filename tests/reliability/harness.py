@@ -119,7 +119,8 @@ class Register:
         if offline:
             allowance = offline_allowance(member.hq_balance,
                                           self.store.pending_redemptions(member_id),
-                                          program.redeem.offline_cap)
+                                          program.redeem.offline_cap,
+                                          self.store.offline_redemptions(member_id))
         q = quote_sale(program, amount, redeem_points=redeem,
                        member=MemberContext(balance=member.balance,
                                             offline_allowance=allowance))

@@ -80,3 +80,14 @@ def test_a_voided_hold_cannot_be_used_by_a_sale(store):
         store.record_sale("M1", q, staff_id=None, local_time=NOW, build_receipt=lambda f: {},
                           hold_id="5b7d3f4e-1c2a-4e8b-9f00-0000000000a2")
     assert store.pending_ops(1) == []
+
+
+def test_only_redemptions_made_without_a_hold_count_against_the_offline_cap(store):
+    held = "5b7d3f4e-1c2a-4e8b-9f00-0000000000a3"
+    q = quote_sale(store.program(), 1000, redeem_points=100, balance=500)
+    store.record_sale("M1", q, staff_id=None, local_time=NOW, build_receipt=lambda f: {},
+                      hold_id=held, hold_expires_at=LATER)  # HQ vouched for these
+    q = quote_sale(store.program(), 1000, redeem_points=50, balance=400)
+    store.record_sale("M1", q, staff_id=None, local_time=NOW, build_receipt=lambda f: {})
+    assert store.pending_redemptions("M1") == 150
+    assert store.offline_redemptions("M1") == 50
