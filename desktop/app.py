@@ -105,6 +105,8 @@ class Register:
         if self.scanner is not None:
             self.scanner.start(self._on_scan_event)
         self.sync.start(interval=float(self.settings.get("sync.interval_seconds")))
+        # A hold HQ could not answer: the sync round that follows announces the outage.
+        self.events.subscribe("hq_unreachable", self._hq_unreachable)
         self.backups.start()
         self._start_poslink()
         self._started = True
@@ -138,6 +140,9 @@ class Register:
         name = "reader_added" if isinstance(event, ReaderAdded) else "reader_removed"
         self.events.emit(name, event.reader, event.spec, configured)
 
+    def _hq_unreachable(self, *_: object) -> None:
+        self.sync.sync_now()
+
     def _after_sale(self, sale: RecordedSale) -> None:
         self.prints.print_receipt(sale.facts.op_id, sale.facts.receipt_no)
         self.sync.sync_now()
@@ -152,6 +157,7 @@ class Register:
             self.reader.stop()
             if self.scanner is not None:
                 self.scanner.stop()
+            self.events.unsubscribe("hq_unreachable", self._hq_unreachable)
             self.sync.stop()
             self.backups.stop()
         if self.poslink is not None:

@@ -336,43 +336,50 @@ class CounterFlow(HoldingCounter, PosCounter):
 
     def confirm(self, amount_text: str = "", redeem_text: str = "") -> None:
         """Record the sale; announces `sale_recorded` only after the commit."""
+        refusal: object = None
         with self._lock:
-            if self.state is not CounterState.MEMBER or self.member is None:
-                message = Message(BUSY) if self.state in (
-                    CounterState.HOLDING, CounterState.RECORDING) else Message(TOUCH_CARD)
-                self.events.emit("counter_message", message, "error")
-                return
-            staff = self.session.current if self.session is not None else None
-            if self.session is not None and staff is None:
-                self.events.emit("counter_message", Message(SIGN_IN_FIRST), "error")
-                return
-            member, program, pos = self.member, self.program, self.pos_sale
-            try:
-                basket = with_amount(self._lines, amount_text)
-                redeem = parse_int(redeem_text, REDEEM_POINTS)
-                offline = self.offline
-                q = self._quote_for(member, program, basket, redeem, offline=offline)
-            except QuoteError as exc:
-                self.events.emit("counter_message", exc.args[0], "error")
-                return
-            if pos is not None and q.amount_yen != pos.amount_yen:
-                # The POS's total is what the customer pays: settle it as sent, or not at all.
-                self.events.emit("counter_message", Message(
-                    POS_AMOUNT_DIFFERS, pos=yen(pos.amount_yen), basket=yen(q.amount_yen)),
-                    "error")
-                return
-            sale = ConfirmedSale(member, program, basket, q,
-                                 sale_lines(basket) if self._lines else None,
-                                 staff.staff_id if staff is not None else None,
-                                 staff.display_name if staff is not None else None,
-                                 pos.sale_id if pos is not None else None)
-            online_hold = redeem > 0 and not offline
-            self.state = CounterState.HOLDING if online_hold else CounterState.RECORDING
+            refusal, sale, online_hold = self._decide(amount_text, redeem_text)
+        # Announced with the lock released: a listener may call back into the flow.
+        if refusal is not None:
+            self.events.emit("counter_message", refusal, "error")
+            return
+        assert sale is not None
         if online_hold:
             self.events.emit("counter_busy", Message(HOLDING))
             self._hold_pool.submit(self._hold_then_record, sale)
         else:
             self._submit_record(sale, None, None)
+
+    def _decide(self, amount_text: str, redeem_text: str
+                ) -> tuple[object, ConfirmedSale | None, bool]:
+        """Under the lock: (why not, None, False), or (None, the sale, whether it asks HQ
+        for a hold first) with the state moved on."""
+        if self.state is not CounterState.MEMBER or self.member is None:
+            return (Message(BUSY) if self.state in (CounterState.HOLDING, CounterState.RECORDING)
+                    else Message(TOUCH_CARD)), None, False
+        staff = self.session.current if self.session is not None else None
+        if self.session is not None and staff is None:
+            return Message(SIGN_IN_FIRST), None, False
+        member, program, pos = self.member, self.program, self.pos_sale
+        try:
+            basket = with_amount(self._lines, amount_text)
+            redeem = parse_int(redeem_text, REDEEM_POINTS)
+            offline = self.offline
+            q = self._quote_for(member, program, basket, redeem, offline=offline)
+        except QuoteError as exc:
+            return exc.args[0], None, False
+        if pos is not None and q.amount_yen != pos.amount_yen:
+            # The POS's total is what the customer pays: settle it as sent, or not at all.
+            return Message(POS_AMOUNT_DIFFERS, pos=yen(pos.amount_yen),
+                           basket=yen(q.amount_yen)), None, False
+        sale = ConfirmedSale(member, program, basket, q,
+                             sale_lines(basket) if self._lines else None,
+                             staff.staff_id if staff is not None else None,
+                             staff.display_name if staff is not None else None,
+                             pos.sale_id if pos is not None else None)
+        online_hold = redeem > 0 and not offline
+        self.state = CounterState.HOLDING if online_hold else CounterState.RECORDING
+        return None, sale, online_hold
 
     def _back_to_member(self, message: str) -> None:
         with self._lock:

@@ -107,10 +107,13 @@ class HoldingCounter:
                 else:
                     self._back_to_member(_refusal_message(exc))
                 return
-            except SyncError:
+            except SyncError as exc:
                 # The request may have reached HQ with the answer lost: let the hold go.
                 self._void_at_hq(hold_id)
                 self._unreachable = True
+                # Whoever keeps the online state (the sync client) should look now, not at
+                # its next round: the status bar would say online through an outage.
+                self.events.emit("hq_unreachable", exc.args[0] if exc.args else str(exc))
                 self._offline_fallback(sale)
                 return
             except Exception:

@@ -4,6 +4,7 @@ amount and basket sales, the live quote and its breakdown, "use all", staff on e
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 
@@ -227,6 +228,30 @@ def test_bad_input_is_explained_and_nothing_posted(counter, amount, redeem, mess
     assert level == "error" and message in text
     assert store.outbox_counts() == {}
     assert flow.state is CounterState.MEMBER  # the cashier can correct and retry
+
+
+def test_a_refusal_is_announced_with_the_flow_unlocked(counter):
+    """A screen hearing a refusal may ask the flow again at once (the counter redoes its
+    quote): the announcement must not come while the flow holds its lock."""
+    flow, rec, store = counter
+    flow.card_presented(HANAKO_CARD)
+    rec.wait("member_shown")
+    asked: list[object] = []
+    done = threading.Event()
+
+    def requote(_text, _level):
+        try:
+            asked.append(flow.quote("1000"))
+        finally:
+            done.set()
+
+    flow.events.subscribe("counter_message", requote)
+    worker = threading.Thread(target=flow.confirm, args=("1000", "1600"), daemon=True)
+    worker.start()
+    assert done.wait(5), "the flow's lock was held while it announced"
+    worker.join(5)
+    assert asked and asked[0].amount_yen == 1000
+    assert store.outbox_counts() == {}
 
 
 def test_confirm_without_member(counter):

@@ -79,9 +79,12 @@ def test_no_points_used_no_hold(online):
 def test_hq_timeout_falls_back_to_the_offline_allowance(online):
     flow, rec, store, holds, _ = online
     holds.mode = "timeout"
+    heard: list[str] = []
+    flow.events.subscribe("hq_unreachable", heard.append)  # the register wakes its sync
     ready(flow, rec)
     flow.confirm("3000", "500")
     (sale,) = rec.wait("sale_recorded")
+    assert heard and "タイムアウト" in heard[0]
     assert op_body(store, sale.facts.op_id)["payload"]["hold_id"] is None
     assert sale.facts.quote.redeem_points == 500
     text, level = next(a for n, a in rec.seen if n == "counter_message")
