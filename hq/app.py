@@ -16,20 +16,35 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from hq import admin, admin_reports, api, api_store, holds
-from hq.auth import ForbiddenError
+from hq.answers import push_body
+from hq.auth import ForbiddenError, RegisterTokens
 from hq.db import make_engine, read_only
-from hq.deps import MAX_ID, REFUSALS, CurrentRegister, engine_of, install_error_handlers
-from hq.errors import DirectoryError
+from hq.deps import (
+    MAX_ID,
+    REFUSALS,
+    CurrentRegister,
+    PushRegister,
+    engine_of,
+    install_error_handlers,
+    look_up_register,
+)
+from hq.errors import DirectoryError, UnavailableError
 from hq.feed import DEFAULT_PULL_LIMIT, pull
-from hq.ingest import ForeignOpError, Ingestor
+from hq.ingest import ForeignOpError, Ingestor, StaleRegister
 from hq.models import utcnow
 from hq.programs import Programs
-from sync.protocol import MAX_PULL_LIMIT, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse
+from sync.protocol import (
+    MAX_PULL_LIMIT,
+    PROTOCOL_VERSION,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
 
 log = logging.getLogger(__name__)
 HOLD_SWEEP_INTERVAL_S = 30.0
@@ -71,6 +86,7 @@ def create_app(
     app = FastAPI(title="Tamaru HQ", version=str(PROTOCOL_VERSION), lifespan=lifespan)
     app.state.engine = engine
     app.state.ingestor = Ingestor(engine, clock=clock)
+    app.state.register_tokens = RegisterTokens()
     app.state.programs = Programs()  # parsed program versions for the read routes
     app.state.clock = clock
     install_error_handlers(app)
@@ -80,16 +96,27 @@ def create_app(
         return {"status": "ok", "protocol": PROTOCOL_VERSION}
 
     @app.post("/v1/sync/push", response_model=PushResponse, responses=REFUSALS, tags=["sync"])
-    def push(body: PushRequest, register: CurrentRegister, request: Request) -> PushResponse:
+    def push(body: PushRequest, caller: PushRegister, request: Request) -> Response:
         ingestor: Ingestor = request.app.state.ingestor
         for op in body.ops:
             if op.device_seq > MAX_ID:
                 raise DirectoryError(f"op {op.op_id}: device_seq {op.device_seq} is out of range")
-        try:
-            results = ingestor.push(register, body.ops)
-        except ForeignOpError as exc:
-            raise ForbiddenError(str(exc)) from None
-        return PushResponse(results=results)
+        register, looked_up = caller.register, caller.looked_up
+        for _attempt in range(3):
+            try:
+                answers = ingestor.answers(register, body.ops, token_hash=caller.token_hash)
+            except ForeignOpError as exc:
+                if looked_up:
+                    raise ForbiddenError(str(exc)) from None
+            except StaleRegister:
+                pass
+            else:
+                # Encoded from the answers as they are: they already have OpResult's shape.
+                return Response(push_body(answers), media_type="application/json")
+            # The register as remembered is out of date (moved, re-registered, revoked):
+            # look its token up again, which refuses it if it no longer holds.
+            register, looked_up = look_up_register(request, caller.token, caller.token_hash), True
+        raise UnavailableError("the register changed while its push was applied: send it again")
 
     @app.get("/v1/sync/pull", response_model=PullResponse, responses=REFUSALS, tags=["sync"])
     def pull_changes(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from dataclasses import dataclass
 from typing import cast
 
@@ -104,6 +105,34 @@ def identify(engine: Engine, token: str) -> Identity:
     if token.startswith(ADMIN_TOKEN_PREFIX):
         raise AuthError("unknown admin token: create one with `tamaru-hq admin-token create`")
     raise AuthError("unknown register token: provision this register at HQ")
+
+
+class RegisterTokens:
+    """Register tokens known to be valid when last looked up, by hash: a push's caller is
+    taken from here without a transaction of its own, and the push itself proves the
+    token still holds — on the register row it locks anyway (`hq.ingest.StaleRegister`),
+    where a revoked or replaced token is caught in the push's own transaction. Only what
+    passed `identify` is kept, so an unknown token always costs a look-up. Thread-safe.
+    """
+
+    MAX_ENTRIES = 50_000  # far more registers than a chain has; then it starts over
+
+    def __init__(self) -> None:
+        self._known: dict[str, RegisterIdentity] = {}
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> RegisterIdentity | None:
+        return self._known.get(digest)
+
+    def put(self, digest: str, who: RegisterIdentity) -> None:
+        with self._lock:
+            if len(self._known) >= self.MAX_ENTRIES:
+                self._known.clear()
+            self._known[digest] = who
+
+    def drop(self, digest: str) -> None:
+        with self._lock:
+            self._known.pop(digest, None)
 
 
 def authenticate(engine: Engine, token: str) -> RegisterIdentity:

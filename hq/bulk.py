@@ -3,16 +3,25 @@
 `insert_many` sends rows through COPY on PostgreSQL and executemany elsewhere (SQLite,
 where it is already fast). `Writes` is a transaction's whole write phase: on SQLite each
 statement runs when it is added; on PostgreSQL they are queued and `flush` sends them in
-order — large inserts by COPY, everything else in one pipeline, optionally with the
-COMMIT — so a small push pays one round trip for all its writes, and a lock its last
-statement takes is held only as long as the server needs, never while this process
-waits for its turn to run. Database refusals surface as SQLAlchemy's exceptions
-(IntegrityError, DataError), like any other statement's.
+order in one pipeline, optionally with the COMMIT, so a push pays one round trip for all
+its writes, and a lock its last statement takes is held only as long as the server needs,
+never while this process waits for its turn to run. There each table's rows travel as
+one JSON document (`json_populate_recordset`), one parameter per table: encoding it is
+one call into the C JSON encoder, where binding every value of every row costs Python
+work per value. And the tables' writes go joined into as few statements as their order
+allows (`_statements`), since each statement has a cost of its own in the driver. The
+statements' text depends only on the tables and columns written, so the server keeps
+them prepared. Database refusals surface as SQLAlchemy's exceptions (IntegrityError,
+DataError), like any other statement's.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -30,9 +39,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-# Below this many rows an insert rides in the pipeline: COPY costs two round trips of its own.
-COPY_MIN_ROWS = 64
-
 
 def one_of(conn: Connection, column: Any, values: list[str]) -> ColumnElement[bool]:
     """`column IN values`; on PostgreSQL as `= ANY(array)`, one parameter however many."""
@@ -49,10 +55,10 @@ def _copy(cur: Any, table: Table, rows: list[dict[str, Any]]) -> None:
     from psycopg.types.json import Json
 
     columns = list(rows[0])
-    json = _json_columns(table)
+    json_columns = _json_columns(table)
     with cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([Json(row[c]) if c in json and row[c] is not None else row[c]
+            copy.write_row([Json(row[c]) if c in json_columns and row[c] is not None else row[c]
                             for c in columns])  # fmt: skip
 
 
@@ -79,49 +85,117 @@ def insert_many(conn: Connection, batches: Sequence[tuple[Table, list[dict[str, 
         raise IntegrityError("COPY", None, exc) from exc
 
 
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: HQ stores timezone-aware times only")
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} {value!r} as JSON")
+
+
+# Rows as PostgreSQL reads them back with json_populate_recordset: times in ISO 8601 with
+# their offset, JSON columns nested as they are.
+encode_rows = json.JSONEncoder(default=_json_value, ensure_ascii=False, separators=(",", ":")).encode
+
+
+@lru_cache(maxsize=256)
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    names = ", ".join(columns)
+    return (f"INSERT INTO {table} ({names}) SELECT {names} "
+            f"FROM json_populate_recordset(NULL::{table}, %s::json)")  # fmt: skip
+
+
+@lru_cache(maxsize=256)
+def _update_sql(table: str, key: str, columns: tuple[str, ...]) -> str:
+    assignments = ", ".join(f"{c} = x.{c}" for c in columns)
+    # The keys again as an array: the planner cannot tell how many rows a JSON document
+    # holds (it guesses a hundred), and would join them to a scan of the whole table; by
+    # the array it finds the rows through the key's index.
+    return (f"UPDATE {table} SET {assignments} FROM json_populate_recordset(NULL::{table}, %s::json) "
+            f"AS x WHERE {table}.{key} = ANY(%s) AND {table}.{key} = x.{key}")  # fmt: skip
+
+
+@lru_cache(maxsize=256)
+def _sqlite_update(table: Table, key: str, columns: tuple[str, ...]) -> Any:
+    return (update(table).where(table.c[key] == bindparam("k_" + key))
+            .values({c: bindparam("v_" + c) for c in columns}))  # fmt: skip
+
+
+@dataclass
+class _Part:
+    """One queued write: a table's rows (`table` set) or a statement of its own."""
+
+    sql: str
+    params: Any  # a tuple for a table's part, a dict for a statement of its own
+    table: str | None = None
+    fetch: bool = False
+
+
+def _statements(parts: list[_Part]) -> list[_Part]:
+    """The parts, with consecutive table parts joined into one statement as data-modifying
+    WITH queries. All of one statement's sub-statements see the same snapshot, so a
+    table is written once per statement: a part for a table already in it (an update of
+    rows inserted just before) starts the next statement. Foreign keys are checked at
+    the end of each statement, so a row may still refer to one inserted beside it."""
+    out: list[_Part] = []
+    group: list[_Part] = []
+
+    def close() -> None:
+        if len(group) == 1:
+            out.append(group[0])
+        elif group:
+            withs = ", ".join(f"w{i} AS ({p.sql})" for i, p in enumerate(group))
+            out.append(_Part(f"WITH {withs} SELECT 1", tuple(v for p in group for v in p.params)))
+        group.clear()
+
+    for part in parts:
+        if part.table is None:
+            close()
+            out.append(part)
+            continue
+        if any(p.table == part.table for p in group):
+            close()
+        group.append(part)
+    close()
+    return out
+
+
 class Writes:
     """One transaction's writes, in the order added (a row may refer to an earlier one's).
 
     Rows are dicts; all rows of one call have the same keys. On PostgreSQL nothing is sent
-    before `flush`; `execute` takes PostgreSQL SQL (`%(name)s` parameters) and is for
-    PostgreSQL only.
+    before `flush`, and the tables' writes travel joined in as few statements as
+    `_statements` allows; `execute` takes PostgreSQL SQL (`%(name)s` parameters), sent as a
+    statement of its own, and is for PostgreSQL only.
     """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.pg = conn.dialect.name == "postgresql"
-        # ("copy", table, rows) | ("many", sql, params) | ("one", sql, params)
-        self._queue: list[tuple[str, Any, Any]] = []
-        self._fetch: dict[int, Any] = {}
+        self._queue: list[_Part] = []
 
     def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
         if not self.pg:
             self.conn.execute(insert(table), rows)
-        elif len(rows) >= COPY_MIN_ROWS:
-            self._queue.append(("copy", table, rows))
-        else:
-            columns = list(rows[0])
-            sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                   f"VALUES ({', '.join(f'%({c})s' for c in columns)})")  # fmt: skip
-            self._queue.append(("many", sql, self._params(table, rows)))
+            return
+        self._queue.append(_Part(_insert_sql(table.name, tuple(rows[0])), (encode_rows(rows),), table.name))
 
     def update(self, table: Table, key: str, rows: list[dict[str, Any]]) -> None:
         """Set each row's other columns on the row of `table` whose `key` it names."""
         if not rows:
             return
-        columns = [c for c in rows[0] if c != key]
+        columns = tuple(c for c in rows[0] if c != key)
         if not self.pg:
-            self.conn.execute(
-                update(table).where(table.c[key] == bindparam("k_" + key))
-                .values({c: bindparam("v_" + c) for c in columns}),
-                [{"k_" + key: r[key], **{"v_" + c: r[c] for c in columns}} for r in rows],
-            )  # fmt: skip
+            self.conn.execute(_sqlite_update(table, key, columns),
+                              [{"k_" + key: r[key], **{"v_" + c: r[c] for c in columns}} for r in rows])  # fmt: skip
             return
-        sql = (f"UPDATE {table.name} SET {', '.join(f'{c} = %({c})s' for c in columns)} "
-               f"WHERE {key} = %({key})s")  # fmt: skip
-        self._queue.append(("many", sql, self._params(table, rows)))
+        # One row per key (the last): an UPDATE … FROM sets a row once, whichever match it took.
+        if len({r[key] for r in rows}) != len(rows):
+            rows = list({r[key]: r for r in rows}.values())
+        self._queue.append(_Part(_update_sql(table.name, key, columns),
+                                 (encode_rows(rows), [r[key] for r in rows]), table.name))
 
     def delete_in(self, table: Table, column: str, values: list[str]) -> None:
         if not values:
@@ -129,77 +203,66 @@ class Writes:
         if not self.pg:
             self.conn.execute(delete(table).where(one_of(self.conn, table.c[column], values)))
             return
-        self._queue.append(("one", f"DELETE FROM {table.name} WHERE {column} = ANY(%(v)s)",
-                            {"v": list(values)}))
+        self._queue.append(_Part(f"DELETE FROM {table.name} WHERE {column} = ANY(%s)", (list(values),),
+                                 table.name))  # fmt: skip
 
     def execute(self, sql: str, params: dict[str, Any], *, fetch: bool = False) -> int:
         """Queue one PostgreSQL statement; with `fetch`, `flush` returns its first row under
         the number this returns."""
         assert self.pg, "Writes.execute is PostgreSQL SQL"
-        self._queue.append(("one", sql, params))
-        index = len(self._queue) - 1
-        if fetch:
-            self._fetch[index] = None
-        return index
-
-    @staticmethod
-    def _params(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        json = _json_columns(table) & set(rows[0])
-        if not json:
-            return rows
-        from psycopg.types.json import Json
-
-        return [{k: Json(v) if k in json and v is not None else v for k, v in r.items()} for r in rows]
+        self._queue.append(_Part(sql, params, fetch=fetch))
+        return len(self._queue) - 1
 
     def flush(self, *, commit: bool = False) -> dict[int, Any]:
-        """Send what is queued (PostgreSQL); with `commit`, the COMMIT rides in the last
-        pipeline. Returns the first row of each statement queued with `fetch`."""
+        """Send what is queued (PostgreSQL) in one pipeline; with `commit`, the COMMIT rides
+        in it. Returns the first row of each statement queued with `fetch`."""
         queue, self._queue = self._queue, []
-        fetch, self._fetch = self._fetch, {}
         if not self.pg:
             assert not commit, "on SQLite the transaction's owner commits"
             return {}
-        import psycopg
-
+        if not queue and not commit:
+            return {}
+        fetched = {id(p): i for i, p in enumerate(queue) if p.fetch}
         raw = self.conn.connection.driver_connection
         assert raw is not None
         cursors: dict[int, Any] = {}
-        current: list[tuple[int, str, Any, Any]] = []
-        statement = "COPY"
-
-        def pipeline(last: bool) -> None:
-            nonlocal statement
-            with raw.pipeline() as pipe, raw.cursor() as cur:
-                for index, kind, sql, params in current:
-                    statement = sql
-                    if index in fetch:
-                        cursors[index] = raw.cursor()
-                        cursors[index].execute(sql, params)
-                    elif kind == "many":
-                        cur.executemany(sql, params)
-                    else:
-                        cur.execute(sql, params)
-                if last and commit:
-                    raw.commit()
-                pipe.sync()
-            current.clear()
-
+        statement = ""
         try:
-            for index, (kind, what, params) in enumerate(queue):
-                if kind == "copy":
-                    if current:
-                        pipeline(False)
-                    statement = f"COPY {what.name}"
-                    with raw.cursor() as cur:
-                        _copy(cur, what, params)
-                else:
-                    current.append((index, kind, what, params))
-            if current or commit:
-                pipeline(True)
-            out = {i: c.fetchone() for i, c in cursors.items()}
-        except psycopg.Error as exc:
-            raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
+            with raw.pipeline(), raw.cursor() as cur:
+                for part in _statements(queue):
+                    statement = part.sql
+                    if part.fetch:
+                        cursors[fetched[id(part)]] = c = raw.cursor()
+                        c.execute(part.sql, part.params)
+                    else:
+                        cur.execute(part.sql, part.params)
+                if commit:
+                    # As a statement: the driver's commit() would wait for its answer
+                    # before the pipeline's end waits again.
+                    statement = "COMMIT"
+                    cur.execute("COMMIT")
+            return {i: c.fetchone() for i, c in cursors.items()}
+        except psycopg_error() as exc:
+            raise database_error(self.conn, statement, exc) from exc
         finally:
             for c in cursors.values():
                 c.close()
-        return out
+
+
+def psycopg_error() -> type[Exception]:
+    """psycopg's base error, imported only when PostgreSQL is in use."""
+    import psycopg
+
+    return psycopg.Error
+
+
+def database_error(conn: Connection, statement: str, exc: Exception) -> DBAPIError:
+    """What SQLAlchemy would raise for a psycopg error met on `conn`'s own connection
+    (IntegrityError, DataError, ...); a lost connection is invalidated, as SQLAlchemy
+    does, so the pool never hands it out again."""
+    raw = conn.connection.driver_connection
+    lost = raw is None or bool(getattr(raw, "broken", False)) or bool(getattr(raw, "closed", False))
+    if lost:
+        conn.invalidate(exc)
+    error = DBAPIError.instance(statement, None, exc, psycopg_error(), connection_invalidated=lost)
+    return cast(DBAPIError, error)

@@ -8,6 +8,7 @@ it upgrades a stale read snapshot.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +18,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+PING_AFTER_IDLE_S = 5.0
+_IDLE_SINCE = "tamaru_idle_since"
 
 # Execution option for an engine whose transactions only read (the pull feed): on SQLite
 # they begin DEFERRED so a pull never queues behind a writer in WAL mode.
@@ -47,13 +51,42 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _configure_sqlite(engine)
         return engine
     if backend == "postgresql":
-        kwargs.setdefault("pool_pre_ping", True)
         # One connection per server thread (FastAPI's pool has 40): a push must not queue
         # for a connection while the database is idle.
         kwargs.setdefault("pool_size", 20)
         kwargs.setdefault("max_overflow", 25)
-        return create_engine(url, **kwargs)
+        if "pool_pre_ping" in kwargs:
+            return create_engine(url, **kwargs)
+        engine = create_engine(url, **kwargs)
+        _ping_when_idle(engine)
+        return engine
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql+psycopg://")
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before use only if it sat idle for a while.
+
+    A ping is a round trip, and a busy HQ takes a connection for every request; one that
+    was in use moments ago is alive, or its failure marks the pool stale (a push that
+    meets a lost connection is sent again, `hq.ingest`). After a quiet spell — when the
+    database may have restarted unnoticed — the connection is pinged, and a dead one is
+    replaced before the request sees it.
+    """
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _idle_from_now(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get(_IDLE_SINCE, 0.0) < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:
+            # The pool drops this connection and checks out another (a new one if need be).
+            raise DisconnectionError(f"pooled connection lost: {exc}") from exc
 
 
 def _configure_sqlite(engine: Engine) -> None:

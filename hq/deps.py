@@ -7,9 +7,11 @@ operation itself (`hq.errors`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
@@ -23,7 +25,9 @@ from hq.auth import (
     ForbiddenError,
     Identity,
     RegisterIdentity,
+    RegisterTokens,
     bearer_token,
+    hash_token,
     identify,
     require_admin,
 )
@@ -78,7 +82,47 @@ def _register_or_admin(who: Annotated[Identity, Depends(_identity)]) -> Identity
     return who
 
 
+@dataclass(frozen=True)
+class PushCaller:
+    """The register a push comes from, as last known, and its token, which the push
+    proves in its own transaction (`hq.ingest.Ingestor.answers`)."""
+
+    register: RegisterIdentity
+    token: str
+    token_hash: str
+    looked_up: bool  # just now, rather than remembered from an earlier request
+
+
+def register_tokens(request: Request) -> RegisterTokens:
+    tokens: RegisterTokens = request.app.state.register_tokens
+    return tokens
+
+
+def look_up_register(request: Request, token: str, digest: str) -> RegisterIdentity:
+    """The register of `token`, looked up now (AuthError, ForbiddenError) and remembered."""
+    tokens = register_tokens(request)
+    tokens.drop(digest)
+    who = _register(identify(engine_of(request), token))
+    tokens.put(digest, who)
+    return who
+
+
+async def _push_caller(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> PushCaller:
+    # A coroutine, so a remembered token costs no trip to the thread pool.
+    token = bearer_token(request.headers.get("authorization"))
+    digest = hash_token(token)
+    who = register_tokens(request).get(digest)
+    if who is not None:
+        return PushCaller(who, token, digest, looked_up=False)
+    who = await run_in_threadpool(look_up_register, request, token, digest)
+    return PushCaller(who, token, digest, looked_up=True)
+
+
 CurrentRegister = Annotated[RegisterIdentity, Depends(_register)]
+PushRegister = Annotated[PushCaller, Depends(_push_caller)]
 CurrentAdmin = Annotated[AdminIdentity, Depends(_admin)]
 AppIssuer = Annotated[AdminIdentity, Depends(_app_issuer)]
 RegisterOrAdmin = Annotated[Identity, Depends(_register_or_admin)]

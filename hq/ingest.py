@@ -7,11 +7,14 @@ A return whose sale HQ has not seen is stored `parked` and decided when the sale
 arrives (or when it is pushed again and the sale has arrived meanwhile).
 
 A batch is decided in one transaction with a handful of statements, whatever its size:
-the members it touches are locked and their accounts loaded, the ops are decided one
-after another in memory, in the order sent (`hq.ops_sale`, `hq.ops_return`,
-`hq.ops_member`), and their rows are written together. An op's effects are
-all-or-nothing either way; a batch that cannot commit (another request stored one of
-its op ids first) is redone one op per transaction, each answered from what is stored.
+the members it touches are locked and their accounts loaded (`hq.ingest_reads`,
+`hq.ingest_prepare`), the ops are decided one after another in memory, in the order sent
+(`hq.ops_sale`, `hq.ops_return`, `hq.ops_member`), and their rows are written together
+(`hq.bulk.Writes`); on PostgreSQL a batch of sales pays two round trips, one for its
+reads and one for its writes and COMMIT. An op's effects are all-or-nothing either way;
+a batch that cannot commit (another request stored one of its op ids first) is redone
+one op per transaction, each answered from what is stored. The caller's token is proved
+on the register row the batch locks first (`StaleRegister`).
 
 Locks are always taken in the order register → members (by id) → holds → seq counter,
 the same order as every other writer, so two pushes cannot deadlock. (A return whose
@@ -26,15 +29,17 @@ return parked for good.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.sql.expression import bindparam
 
+from hq.answers import answer, replay
 from hq.auth import RegisterIdentity
 from hq.batch import (
     DEVICE_SEQ_REGRESSED,
@@ -48,6 +53,7 @@ from hq.batch import (
 from hq.bulk import Writes, one_of
 from hq.errors import DirectoryError
 from hq.ingest_prepare import Outcome, Run, prepare
+from hq.ingest_reads import read_first
 from hq.ledger_store import Ledger
 from hq.models import (
     SEQ_COUNTER_ID,
@@ -109,6 +115,11 @@ class ForeignOpError(Exception):
     """An op in the batch was not made by the register whose token sent it."""
 
 
+class StaleRegister(Exception):  # noqa: N818 (a state, not a failure)
+    """The register's row no longer matches the caller: its token was revoked or replaced,
+    or it was moved or re-registered since the token was looked up. Nothing was applied."""
+
+
 def check_ownership(register: RegisterIdentity, ops: Sequence[Op]) -> None:
     """Refuse the whole batch before applying anything if one op is not this register's."""
     for op in ops:
@@ -122,15 +133,6 @@ def check_ownership(register: RegisterIdentity, ops: Sequence[Op]) -> None:
                 f"op {op.op_id}: store_id {op.store_id!r} is not register "
                 f"{register.device_id!r}'s store {register.store_id!r}"
             )
-
-
-def _replay(stored: dict[str, Any]) -> dict[str, Any]:
-    result = OpResult.model_validate(stored).model_dump(mode="json")
-    if result["status"] == "applied":
-        result["status"] = "duplicate"
-    # A refusal stays a refusal (`duplicate` would read as "it was applied"), and a parked
-    # op is still parked.
-    return result
 
 
 def stored_op(op: Op) -> dict[str, Any]:
@@ -152,13 +154,6 @@ class _Again:
     outcome: Outcome
 
 
-@dataclass
-class _Stored:
-    payload_hash: str
-    result: dict[str, Any]
-    status: str
-
-
 class Ingestor:
     """Applies ops for one database. Thread-safe: the app shares one across requests.
 
@@ -170,19 +165,39 @@ class Ingestor:
         self._clock = clock
         self._programs = Programs()
 
-    def push(self, register: RegisterIdentity, ops: Sequence[Op]) -> list[OpResult]:
+    def push(self, register: RegisterIdentity, ops: Sequence[Op], *,
+             token_hash: str | None = None) -> list[OpResult]:
+        """Apply a batch and answer each op (`answers` as models)."""
+        return [OpResult.model_validate(a) for a in self.answers(register, ops, token_hash=token_hash)]
+
+    def answers(self, register: RegisterIdentity, ops: Sequence[Op], *,
+                token_hash: str | None = None) -> list[dict[str, Any]]:
+        """Apply a batch; each op's answer as JSON (`hq.answers`). With `token_hash`, the
+        register's row must still hold that token, unrevoked, and be the register
+        `register` describes, else StaleRegister and nothing is applied."""
         check_ownership(register, ops)
-        try:
-            return self._apply_batch(register, ops)
-        except IntegrityError:
-            # A concurrent request stored one of these op ids (or enrolled one of these
-            # members or cards) after our look-up.
-            return [self.apply(register, op) for op in ops]
+        for attempt in range(2):
+            try:
+                return self._apply_batch(register, ops, token_hash)
+            except IntegrityError:
+                # A concurrent request stored one of these op ids (or enrolled one of these
+                # members or cards) after our look-up.
+                return [self._apply_one(register, op, token_hash) for op in ops]
+            except DBAPIError as exc:
+                # The database connection was lost (the server restarted since it was last
+                # used): once more on a new one. Safe whether or not the batch committed:
+                # an op stored already is answered from the op table.
+                if attempt or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
 
     def apply(self, register: RegisterIdentity, op: Op) -> OpResult:
         """Apply one op in its own transaction."""
+        return OpResult.model_validate(self._apply_one(register, op, None))
+
+    def _apply_one(self, register: RegisterIdentity, op: Op, token_hash: str | None) -> dict[str, Any]:
         try:
-            return self._apply_batch(register, [op])[0]
+            return self._apply_batch(register, [op], token_hash)[0]
         except IntegrityError:
             # Another request stored this op_id between our look-up and our insert; the
             # primary key kept the ledger right, so answer from what it stored.
@@ -193,9 +208,9 @@ class Ingestor:
                 if row is None:
                     raise
                 if row.payload_hash == self._hash(conn, op, {}):
-                    return OpResult.model_validate(_replay(row.result))
+                    return replay(row.result)
                 conn.execute(insert(_dead), [_dead_row(op, OP_ID_REUSED, self._clock())])
-                return OpResult(op_id=op.op_id, status="rejected", reason=OP_ID_REUSED)
+                return answer({"op_id": op.op_id, "status": "rejected", "reason": OP_ID_REUSED})
 
     # -- one batch, one transaction ------------------------------------------------
 
@@ -210,75 +225,82 @@ class Ingestor:
             op = op.model_copy(update={"payload": op.payload.model_copy(update={"phone": keyed})})
         return op_hash(op)
 
-    def _stored_ops(self, conn: Connection, op_ids: set[str]) -> dict[str, _Stored]:
-        rows = conn.execute(
-            select(_ops.c.op_id, _ops.c.payload_hash, _ops.c.result, _ops.c.status)
-            .where(one_of(conn, _ops.c.op_id, sorted(op_ids)))
-        )  # fmt: skip
-        return {r.op_id: _Stored(r.payload_hash, r.result, r.status) for r in rows}
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """A batch's transaction. psycopg would start one with a round trip of its own (a
+        BEGIN it waits for); on PostgreSQL the batch sends BEGIN itself, with its first
+        reads (`hq.ingest_reads`), and COMMIT with its writes (`hq.bulk.Writes.flush`), so
+        the connection is left to autocommit meanwhile. Anything else rolls back when the
+        connection goes back to the pool, which then stops it autocommitting."""
+        if self._engine.dialect.name == "postgresql":
+            with self._engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT")
+                yield conn
+        else:
+            with self._engine.begin() as conn:
+                yield conn
 
-    def _apply_batch(self, register: RegisterIdentity, ops: Sequence[Op]) -> list[OpResult]:
+    def _apply_batch(self, register: RegisterIdentity, ops: Sequence[Op],
+                     token_hash: str | None) -> list[dict[str, Any]]:
         now = self._clock()
-        with self._engine.begin() as conn:
-            reg = conn.execute(
-                select(_registers.c.last_device_seq, _registers.c.epoch)
-                .where(_registers.c.device_id == register.device_id)
-                # NO KEY UPDATE: it serializes this register's pushes all the same, but lets
-                # other transactions check foreign keys to the row (an op of this register
-                # another push updates, a parked return applied with its sale) without
-                # waiting for this push: waiting there could close a cycle with a member lock.
-                .with_for_update(key_share=True)
-            ).one()
+        with self._transaction() as conn:
             keys: dict[str, str] = {}
             hashes = [self._hash(conn, op, keys) for op in ops]
-            stored = self._stored_ops(conn, {op.op_id for op in ops})
             batch = Batch(conn, register, now, Ledger(conn, now), self._programs)
+            first = read_first(batch, ops)
+            reg = first.register
+            if reg is None or (token_hash is not None and (
+                    reg.token_hash != token_hash or reg.revoked or reg.epoch != register.epoch
+                    or (reg.store_id, reg.company_id) != (register.store_id, register.company_id))):
+                raise StaleRegister(register.device_id)
+            stored = first.stored
             todo = [op for op in ops if op.op_id not in stored or stored[op.op_id].status == "parked"]
-            run = Run(batch, int(reg.epoch))
-            prepare(run, todo)
+            run = Run(batch, reg.epoch)
+            prepare(run, todo, first)
 
             results: list[dict[str, Any] | Outcome | _Again] = []
-            last_seq = int(reg.last_device_seq)
+            last_seq = reg.last_device_seq
             for op, payload_hash in zip(ops, hashes, strict=True):
                 known = run.outcomes.get(op.op_id)
                 prior = stored.get(op.op_id)
                 if known is not None:  # decided earlier in this batch
                     if known.payload_hash != payload_hash:
                         batch.dead_rows.append(_dead_row(op, OP_ID_REUSED, now))
-                        results.append({"op_id": op.op_id, "status": "rejected", "reason": OP_ID_REUSED})
+                        results.append(answer({"op_id": op.op_id, "status": "rejected", "reason": OP_ID_REUSED}))
                     else:
                         results.append(_Again(known))
                     continue
                 if prior is not None:
                     if prior.payload_hash != payload_hash:
                         batch.dead_rows.append(_dead_row(op, OP_ID_REUSED, now))
-                        results.append({"op_id": op.op_id, "status": "rejected", "reason": OP_ID_REUSED})
+                        results.append(answer({"op_id": op.op_id, "status": "rejected", "reason": OP_ID_REUSED}))
                     elif prior.status == "parked":
                         # Pushed again while parked: its sale may have arrived meanwhile.
                         out = Outcome(op, payload_hash, insert=False)
                         self._run(run, out)
                         results.append(out)
                     else:
-                        results.append(_replay(prior.result))
+                        results.append(replay(prior.result))
                     continue
                 if op.device_seq <= last_seq:
                     # Not stored: the op is not refused for what it is but because the
                     # register's history went back; after re-registering it may be resent.
-                    results.append({"op_id": op.op_id, "status": "rejected", "reason": DEVICE_SEQ_REGRESSED})
+                    results.append(answer({"op_id": op.op_id, "status": "rejected",
+                                           "reason": DEVICE_SEQ_REGRESSED}))
                     continue
                 last_seq = op.device_seq
                 out = Outcome(op, payload_hash, insert=True)
                 self._run(run, out)
                 results.append(out)
-            self._write(run, register, last_seq, int(reg.last_device_seq))
+            self._write(run, register, last_seq, reg.last_device_seq)
         answers = []
         for r in results:
             if isinstance(r, Outcome):
-                answers.append(OpResult.model_validate(r.result))
+                answers.append(answer(r.result))
             elif isinstance(r, _Again):
-                answers.append(OpResult.model_validate(_replay(r.outcome.result)))
+                answers.append(replay(r.outcome.result))
             else:
-                answers.append(OpResult.model_validate(r))
+                answers.append(r)
         return answers
 
     # -- deciding ----------------------------------------------------------------------
@@ -338,7 +360,7 @@ class Ingestor:
         for out in run.outcomes.values():
             # Stored whole, so a replay is field for field the first answer; an applied op's
             # `server_seq` is filled in by `_publish`, last.
-            result = OpResult.model_validate(out.result).model_dump(mode="json")
+            result = answer(out.result)
             status = result["status"]
             if not out.insert:
                 if status != "parked":
@@ -377,7 +399,7 @@ class Ingestor:
         conn, now = run.batch.conn, run.batch.now
         if not run.applied:
             if w.pg:
-                w.flush()
+                w.flush(commit=True)
             return
         # Offsets from the counter's current value, in the order the ops were decided.
         op_offsets: list[int] = []
@@ -409,7 +431,7 @@ class Ingestor:
         if not w.pg:
             conn.execute(update(_ops).where(_ops.c.op_id == bindparam("u_id")).values(result=bindparam("u_result")),
                          [{"u_id": out.op.op_id,
-                           "u_result": OpResult.model_validate(out.result).model_dump(mode="json")}
+                           "u_result": answer(out.result)}
                           for out in run.applied])  # fmt: skip
 
 
@@ -428,7 +450,7 @@ WITH c AS (
 ), o AS (
     UPDATE ops SET result = CAST(jsonb_set(CAST(ops.result AS jsonb), '{server_seq}', to_jsonb(c.base + x.off)) AS json)
     FROM c, unnest(%(o_id)s::text[], %(o_off)s::bigint[]) AS x(op_id, off)
-    WHERE ops.op_id = x.op_id
+    WHERE ops.op_id = ANY(%(o_id)s) AND ops.op_id = x.op_id
 )
 SELECT base FROM c
 """

@@ -9,6 +9,7 @@ locked too.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -18,6 +19,7 @@ from hq.batch import Batch, HoldRow, SaleRef
 from hq.bulk import one_of
 from hq.directory import normalize_card_uid
 from hq.errors import DirectoryError
+from hq.ingest_reads import FirstReads
 from hq.models import Hold, Member, OpRecord, PurchaseRow
 from hq.ops_member import cards_of
 from sync.protocol import (
@@ -57,29 +59,35 @@ class Run:
     waiting: dict[str, list[Outcome]] = field(default_factory=dict)
 
 
-def prepare(run: Run, ops: list[Op]) -> None:
-    """Lock the members these ops touch and load what they are decided on."""
+def prepare(run: Run, ops: list[Op], first: FirstReads) -> None:
+    """Lock the members these ops touch and load what they are decided on, besides what
+    the batch read first (`hq.ingest_reads`)."""
     batch = run.batch
-    members = {op.member_id for op in ops}
-    full: set[str] = set()
-    uids: set[str] = set()
-    for op in ops:
-        p = op.payload
-        if isinstance(p, MergePayload):
-            full |= {p.source_member_id, p.target_member_id}
-        elif isinstance(p, CardBlockPayload):
-            uids.add(p.card_uid)
-        elif isinstance(p, CardReissuePayload):
-            uids |= {p.old_card_uid, p.new_card_uid}
-        elif isinstance(p, EnrollPayload) and p.card_uid:
-            uids.add(p.card_uid)
-    uids = {u for u in (_uid_or_none(x) for x in uids) if u}
-    batch.load_cards(uids)
-    members |= full | {c.member_id for c in batch.cards.values()}
-    batch.ledger.lock(members, full=full)
-    # From here on what the locks protect is current: read it again.
-    batch.cards.clear()
-    batch.load_cards(uids | cards_of(batch, sorted(full)))
+    if first.members is not None:
+        # The members the ops name, locked and read with the register: nothing else to lock
+        # first, since no op here finds its member through a card or merges one.
+        batch.ledger.adopt(first.members, first.lots or (), first.debts or ())
+    else:
+        members = {op.member_id for op in ops}
+        full: set[str] = set()
+        uids = set()
+        for op in ops:
+            p = op.payload
+            if isinstance(p, MergePayload):
+                full |= {p.source_member_id, p.target_member_id}
+            elif isinstance(p, CardBlockPayload):
+                uids.add(p.card_uid)
+            elif isinstance(p, CardReissuePayload):
+                uids |= {p.old_card_uid, p.new_card_uid}
+            elif isinstance(p, EnrollPayload) and p.card_uid:
+                uids.add(p.card_uid)
+        uids = {u for u in (_uid_or_none(x) for x in uids) if u}
+        batch.load_cards(uids)
+        members |= full | {c.member_id for c in batch.cards.values()}
+        batch.ledger.lock(members, full=full)
+        # From here on what the locks protect is current: read it again.
+        batch.cards.clear()
+        batch.load_cards(uids | cards_of(batch, sorted(full)))
     sale_ids = {op.payload.sale_op_id for op in ops if isinstance(op.payload, ReturnPayload)}
     _load_sales(batch, sale_ids)
     sales = batch.sales.values()
@@ -88,9 +96,18 @@ def prepare(run: Run, ops: list[Op]) -> None:
         lots={lot for s in sales for lot in s.lot_ids},
         redemptions={s.op_id for s in sales if s.points_redeemed},
     )
-    _load_waiting(run, [op.op_id for op in ops if op.kind == "sale"])
+    sold = [op.op_id for op in ops if op.kind == "sale"]
+    if first.waiting is None:
+        _load_waiting(run, sold)
+    else:
+        sold_here = set(sold)
+        _add_waiting(run, [r for r in first.waiting if r.parent_op_id in sold_here])
     hold_ids = {op.payload.hold_id for op in ops if op.kind == "sale" and op.payload.hold_id}  # type: ignore[union-attr]
-    batch.holds = lock_holds(batch.conn, hold_ids)
+    if first.holds is None:
+        batch.holds = lock_holds(batch.conn, hold_ids)
+    else:
+        batch.holds = {h.hold_id: h for h in map(_hold, first.holds) if h.hold_id in hold_ids}
+
 
 def _load_sales(batch: Batch, sale_ids: set[str]) -> None:
     if not sale_ids:
@@ -128,6 +145,10 @@ def _load_waiting(run: Run, sale_ids: list[str]) -> None:
                         .where(_ops.c.status == "parked",
                                one_of(conn, _ops.c.parent_op_id, sorted(sale_ids)))
                         .order_by(_ops.c.received_at, _ops.c.device_id, _ops.c.epoch, _ops.c.device_seq))  # fmt: skip
+    _add_waiting(run, rows)
+
+
+def _add_waiting(run: Run, rows: Iterable[Any]) -> None:
     for r in rows:
         out = Outcome(Op.model_validate(r.op), r.payload_hash, insert=False)
         run.waiting.setdefault(r.parent_op_id, []).append(out)
@@ -169,7 +190,10 @@ def lock_holds(conn: Connection, hold_ids: set[str]) -> dict[str, HoldRow]:
         .order_by(_holds.c.hold_id)
         .with_for_update()
     )  # fmt: skip
-    return {r.hold_id: HoldRow(r.hold_id, r.member_id, int(r.points), r.status, r.expires_at)
-            for r in rows}  # fmt: skip
+    return {h.hold_id: h for h in map(_hold, rows)}
+
+
+def _hold(r: Any) -> HoldRow:
+    return HoldRow(r.hold_id, r.member_id, int(r.points), r.status, r.expires_at)
 
 

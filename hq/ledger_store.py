@@ -204,15 +204,26 @@ class Ledger:
                 # NO KEY UPDATE: writers exclude each other, foreign-key checks pass.
                 .with_for_update(of=_members, key_share=True)
             )  # fmt: skip
-            for r in rows:
-                account = Account(r.member_id, last_earn_at=r.last_earn_at,
-                                  last_use_at=r.last_use_at, carried_points=int(r.balance),
-                                  carried_debt=int(r.debt))  # fmt: skip
-                self.books[r.member_id] = Book(
-                    r.member_id, r.member_no, r.status, r.merged_into, r.rank or "",
-                    r.birth_month, r.created_at, r.first_purchase_at, int(r.held or 0), account)
+            self._add_books(rows)
         self._load(set(wanted) & set(self.books), set(full) & set(self.books), set(lots),
                    set(redemptions))  # fmt: skip
+
+    def adopt(self, members: Iterable[Any], lots: Iterable[Any], debts: Iterable[Any]) -> None:
+        """Take members the transaction locked and read itself (`hq.ingest_reads`): their
+        rows as `lock` reads them, with their live lots and debts."""
+        self._add_books(members)
+        self._add_lots(lots)
+        for r in debts:
+            self._add_debt(r.member_id, _debt(r))
+        self._load(set(), set(), set(), set())
+
+    def _add_books(self, rows: Iterable[Any]) -> None:
+        for r in rows:
+            account = Account(r.member_id, last_earn_at=r.last_earn_at, last_use_at=r.last_use_at,
+                              carried_points=int(r.balance), carried_debt=int(r.debt))  # fmt: skip
+            self.books[r.member_id] = Book(
+                r.member_id, r.member_no, r.status, r.merged_into, r.rank or "", r.birth_month,
+                r.created_at, r.first_purchase_at, int(r.held or 0), account)
 
     def _load(self, new: set[str], full: set[str], lot_ids: set[str], red_ids: set[str]) -> None:
         full -= self._full
@@ -232,8 +243,7 @@ class Ledger:
         if lot_ids:
             lot_rows += c.execute(select(_lots).where(
                 one_of(c, _lots.c.lot_id, sorted(lot_ids)), one_of(c, _lots.c.member_id, mine))).all()
-        for r in lot_rows:
-            self._add_lot(r.member_id, _lot(r))
+        self._add_lots(lot_rows)
         # Redemptions: those asked for, those a debt stands for, and all of a full member's.
         red_ids |= {d.debt_id for b in self.books.values() for d in b.account.debts}
         red_ids -= {r.redemption_id for b in self.books.values() for r in b.account.redemptions}
@@ -252,16 +262,26 @@ class Ledger:
         wanted |= {lot for b in self.books.values() for d in b.account.debts for lot, _ in d.paid}
         missing = sorted(wanted - known)
         if missing:
-            for r in c.execute(select(_lots).where(one_of(c, _lots.c.lot_id, missing),
-                                                   one_of(c, _lots.c.member_id, mine))):
-                self._add_lot(r.member_id, _lot(r))
+            self._add_lots(c.execute(select(_lots).where(one_of(c, _lots.c.lot_id, missing),
+                                                         one_of(c, _lots.c.member_id, mine))))
 
-    def _add_lot(self, member_id: str, lot: Lot) -> None:
-        book = self.books[member_id]
-        if lot.lot_id in self._lots0 or book.account.lot(lot.lot_id) is not None:
-            return
-        self._lots0[lot.lot_id] = (member_id, lot)
-        book.account = replace(book.account, lots=book.account.lots + (lot,))
+    def _add_lots(self, rows: Iterable[Any]) -> None:
+        # One new account per member, however many lots: a member may hold hundreds.
+        by_member: dict[str, list[Lot]] = {}
+        for r in rows:
+            if r.lot_id not in self._lots0:
+                by_member.setdefault(r.member_id, []).append(_lot(r))
+        for member_id, lots in by_member.items():
+            book = self.books[member_id]
+            have = {lot.lot_id for lot in book.account.lots}
+            new = []
+            for lot in lots:
+                if lot.lot_id not in have:
+                    have.add(lot.lot_id)
+                    self._lots0[lot.lot_id] = (member_id, lot)
+                    new.append(lot)
+            if new:
+                book.account = replace(book.account, lots=book.account.lots + tuple(new))
 
     def _add_debt(self, member_id: str, debt: Debt) -> None:
         book = self.books[member_id]
@@ -329,9 +349,13 @@ class Ledger:
              "last_earn_at": b.account.last_earn_at, "last_use_at": b.account.last_use_at,
              **{f: getattr(b, f) for f in _MEMBER_FIELDS}}
             for b in self.books.values() if b.touched and b.new_row is None])  # fmt: skip
-        lots_new, lots_changed = [], []
-        debts_new, debts_changed, debts_kept = [], [], set()
-        reds_new, reds_changed = [], []
+        lots_new: list[dict[str, Any]] = []
+        lots_changed: list[dict[str, Any]] = []
+        debts_new: list[dict[str, Any]] = []
+        debts_changed: list[dict[str, Any]] = []
+        debts_kept: set[str] = set()
+        reds_new: list[dict[str, Any]] = []
+        reds_changed: list[dict[str, Any]] = []
         for b in self.books.values():
             for lot in b.account.lots:
                 old = self._lots0.get(lot.lot_id)

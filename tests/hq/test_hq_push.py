@@ -300,16 +300,19 @@ def test_a_twin_stored_after_the_lookup_is_answered_from_the_stored_row(
     with Session(engine) as session, session.begin():
         session.get(Register, "R01").last_device_seq = 0  # type: ignore[union-attr]
 
-    real_lookup = Ingestor._stored_ops
+    import hq.ingest
+    from hq.ingest_reads import read_first as real_reads
+
     blinded: list[set[str]] = []
 
-    def lookup_missing_the_twin(self: Ingestor, conn: Any, op_ids: set[str]) -> Any:
+    def reads_missing_the_twin(batch: Any, ops: Any) -> Any:
+        first = real_reads(batch, ops)
         if not blinded:
-            blinded.append(op_ids)
-            return {}
-        return real_lookup(self, conn, op_ids)
+            blinded.append({op.op_id for op in ops})
+            first.stored = {}
+        return first
 
-    monkeypatch.setattr(Ingestor, "_stored_ops", lookup_missing_the_twin)
+    monkeypatch.setattr(hq.ingest, "read_first", reads_missing_the_twin)
     later = sale(2, "M0000002", 2000)
     results = Ingestor(engine).push(
         authenticate(engine, world.token), [Op.model_validate(op), Op.model_validate(later)]
