@@ -450,13 +450,14 @@ def load_accounts(conn: Connection, member_ids: Sequence[str]) -> dict[str, Acco
 
 
 def opening_points(conn: Connection, member_id: str, points: int, now: datetime) -> None:
-    """A seeded member's first points: an `adjust` entry and one lot `seed-<member_id>#0`."""
+    """A seeded member's first points: an `adjust` entry (noted 初期ポイント, as the store
+    reads it in the member's history) and one lot `seed-<member_id>#0`."""
     issuer, policy = issuer_and_policy(conn)
     ledger = Ledger(conn, now)
     ledger.lock([member_id])
     book = ledger.books[member_id]
     applied = adjust(book.account, op_id=f"seed-{member_id}", at=now, points=points,
-                     reason="initial points", issuer=issuer, policy=policy)  # fmt: skip
-    ledger.apply([(book, applied)], op_id=None, note="initial points")
+                     reason="初期ポイント", issuer=issuer, policy=policy)  # fmt: skip
+    ledger.apply([(book, applied)], op_id=None, note="初期ポイント")
     ledger.write_state()
     ledger.write_rows()
