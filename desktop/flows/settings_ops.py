@@ -23,17 +23,17 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from desktop.flows.messages import QT_TRANSLATE_NOOP, Message
 from desktop.receipts.options import check_footer_line, check_header_lines
 from desktop.settings import SETTINGS, Settings, SettingsError
-from devices.cards import CardEvent, CardPresented, CardReader, ReaderError
+from devices.cards import CardPresented, CardReader, ReaderError
 from devices.printer_status import PrinterError, PrinterStatus
 from devices.printer_testpage import test_print
 from devices.printers import Printer, open_printer, query_printer_status
 from devices.registry import default_registry
-from devices.scanner import ScanEvent, ScannerError, ScanReceived
+from devices.scanner import ScannerError, ScanReceived
 from sync.events import EventBus
 
 if TYPE_CHECKING:
@@ -165,6 +165,31 @@ def _checked_receipt_value(key: str, value: str | bool) -> str | bool:
     return value
 
 
+class _Device(Protocol):
+    def start(self, on_event: Callable[[Any], None]) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def first_event(device: _Device, kinds: tuple[type, ...], timeout_s: float) -> Any | None:
+    """Start a reader or scanner, wait (bounded) for the first event of `kinds`, stop it;
+    the event, or None when none came in time."""
+    got: list[Any] = []
+    done = threading.Event()
+
+    def on_event(event: Any) -> None:
+        if isinstance(event, kinds) and not got:
+            got.append(event)
+            done.set()
+
+    device.start(on_event)
+    try:
+        done.wait(timeout_s)
+    finally:
+        device.stop()
+    return got[0] if got else None
+
+
 class SettingsOps:
     def __init__(
         self,
@@ -262,22 +287,9 @@ class SettingsOps:
             reader = self.open_reader(spec)
         except (ValueError, OSError) as exc:
             return CheckResult(False, Message(READER_WONT_OPEN, spec=spec), str(exc))
-        got: list[CardEvent] = []
-        done = threading.Event()
-
-        def on_event(event: CardEvent) -> None:
-            if isinstance(event, CardPresented | ReaderError):
-                got.append(event)
-                done.set()
-
-        reader.start(on_event)
-        try:
-            done.wait(timeout_s)
-        finally:
-            reader.stop()
-        if not got:
+        event = first_event(reader, (CardPresented, ReaderError), timeout_s)
+        if event is None:
             return CheckResult(False, Message(NO_CARD_IN_TIME, seconds=int(timeout_s)))
-        event = got[0]
         if isinstance(event, CardPresented):
             return CheckResult(True, Message(CARD_READ, reader=reader.name), event.uid)
         assert isinstance(event, ReaderError)
@@ -331,22 +343,9 @@ class SettingsOps:
             scanner = default_registry().open_scanner(spec)
         except (ValueError, OSError) as exc:
             return CheckResult(False, Message(SCANNER_WONT_OPEN, spec=spec), str(exc))
-        got: list[ScanEvent] = []
-        done = threading.Event()
-
-        def on_event(event: ScanEvent) -> None:
-            if isinstance(event, ScanReceived | ScannerError):
-                got.append(event)
-                done.set()
-
-        scanner.start(on_event)
-        try:
-            done.wait(timeout_s)
-        finally:
-            scanner.stop()
-        if not got:
+        event = first_event(scanner, (ScanReceived, ScannerError), timeout_s)
+        if event is None:
             return CheckResult(False, Message(NO_SCAN_IN_TIME, seconds=int(timeout_s)))
-        event = got[0]
         if isinstance(event, ScanReceived):
             return CheckResult(True, Message(SCANNED, code=event.text), event.text)
         assert isinstance(event, ScannerError)
