@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from hq import holds, members
 from hq.deps import MAX_ID, REFUSALS, AppIssuer, CurrentRegister, RegisterOrAdmin, engine_of
 from hq.errors import NotFoundError
+from hq.feed import RANK_PROGRESS_ASKED
 from hq.keys import issue_app_token
 from hq.members import MAX_HISTORY_PAGE
 from hq.models import Register
@@ -86,8 +87,14 @@ def enroll_member(
 @router.get(
     "/members/{member_no}", response_model=MemberLookup, responses=_errors(404), tags=["members"]
 )
-def get_member(member_no: MemberNo, who: RegisterOrAdmin, request: Request) -> MemberLookup:
-    return members.lookup(engine_of(request), member_no)
+def get_member(
+    member_no: MemberNo,
+    who: RegisterOrAdmin,
+    request: Request,
+    rank_progress: Annotated[bool, Query(description=RANK_PROGRESS_ASKED)] = False,
+) -> MemberLookup:
+    return members.lookup(engine_of(request), member_no, rank_progress=rank_progress,
+                          now=request.app.state.clock())
 
 
 @router.get(

@@ -34,7 +34,7 @@ from hq.deps import (
     look_up_register,
 )
 from hq.errors import DirectoryError, UnavailableError
-from hq.feed import DEFAULT_PULL_LIMIT, pull
+from hq.feed import DEFAULT_PULL_LIMIT, RANK_PROGRESS_ASKED, pull
 from hq.ingest import ForeignOpError, Ingestor, StaleRegister
 from hq.models import utcnow
 from hq.programs import Programs
@@ -124,9 +124,11 @@ def create_app(
         request: Request,
         cursor: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
+        rank_progress: Annotated[bool, Query(description=RANK_PROGRESS_ASKED)] = False,
     ) -> PullResponse:
         with Session(read_only(engine_of(request))) as session, session.begin():
-            return pull(session, cursor, limit)
+            return pull(session, cursor, limit, rank_progress=rank_progress,
+                        now=request.app.state.clock())
 
     app.include_router(api.router)
     app.include_router(api_store.router)

@@ -2,7 +2,8 @@
 
 Every change a register must learn about (a member's balance, profile or status, a card,
 a program version, a token signing key) publishes a feed row in the same transaction as the change. A pull
-returns rows after the register's cursor, each with the entity's current state.
+returns rows after the register's cursor, each with the entity's current state; a
+register that asks also gets the figures behind each member's rank (`hq.rank_figures`).
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from hq.models import (
     TokenSigningKey,
     utcnow,
 )
+from hq.programs import newest_program
+from hq.rank_figures import rank_figures
 from loyalty.expiry import ExpiryPolicy
 from loyalty.ledger import Account, lot_summaries
-from loyalty.program import parse_program
 from sync.protocol import (
     CardState,
     Change,
@@ -35,12 +37,18 @@ from sync.protocol import (
     MemberState,
     ProgramDoc,
     PullResponse,
+    RankProgress,
     TokenKey,
 )
 
 FeedKind = Literal["member", "card", "program", "token_key"]
 
 DEFAULT_PULL_LIMIT = 500
+RANK_PROGRESS_ASKED = (
+    "true: each member carries `rank_progress`, the figures behind their rank. Left out "
+    "otherwise, so a register from before the field (which refuses fields it does not "
+    "know) gets what it always got."
+)
 
 
 def allocate_seqs(session: Session, count: int) -> int:
@@ -75,12 +83,6 @@ def publish(session: Session, kind: FeedKind, key: str, now: datetime | None = N
     return seq
 
 
-def current_policy(session: Session) -> ExpiryPolicy:
-    """The newest program's expiry policy: what the lot summaries registers see follow."""
-    toml = session.scalar(select(ProgramVersion.toml).order_by(ProgramVersion.version.desc()).limit(1))
-    return parse_program(toml).expiry if toml is not None else ExpiryPolicy()
-
-
 def publish_all(conn: Connection, entities: list[tuple[FeedKind, str]], now: datetime) -> None:
     """`publish` for many entities at once, on a Core connection (jobs, which write with one)."""
     if not entities:
@@ -100,7 +102,8 @@ def publish_all(conn: Connection, entities: list[tuple[FeedKind, str]], now: dat
 
 
 def member_state(member: Member, account: Account | None = None,
-                 policy: ExpiryPolicy | None = None) -> MemberState:
+                 policy: ExpiryPolicy | None = None,
+                 rank_progress: RankProgress | None = None) -> MemberState:
     """The member as registers cache it; with the account, its points by expiry too."""
     lots = [] if account is None else [
         LotSummary(kind=s.kind.value, points=s.points, expires_at=s.expires_at)
@@ -120,16 +123,23 @@ def member_state(member: Member, account: Account | None = None,
         rank=member.rank,
         debt=member.debt,
         lots=lots,
+        rank_progress=rank_progress,
     )
 
 
-def member_states(session: Session, members: list[Member]) -> dict[str, MemberState]:
-    """Members with their lot summaries, reading every account in one go."""
+def member_states(session: Session, members: list[Member], *, rank_progress: bool = False,
+                  now: datetime | None = None) -> dict[str, MemberState]:
+    """Members with their lot summaries, reading every account in one go; with
+    `rank_progress`, the figures behind their ranks as of `now` too, read in one go."""
     if not members:
         return {}
-    accounts = load_accounts(session.connection(), [m.member_id for m in members])
-    policy = current_policy(session)
-    return {m.member_id: member_state(m, accounts.get(m.member_id), policy) for m in members}
+    conn = session.connection()
+    accounts = load_accounts(conn, [m.member_id for m in members])
+    program = newest_program(conn)
+    policy = program.expiry if program is not None else ExpiryPolicy()
+    figures = rank_figures(conn, members, program, now or utcnow()) if rank_progress else {}
+    return {m.member_id: member_state(m, accounts.get(m.member_id), policy,
+                                      figures.get(m.member_id)) for m in members}
 
 
 def card_state(card: Card) -> CardState:
@@ -140,8 +150,10 @@ def _keys(rows: Sequence[FeedEntry], kind: str) -> list[str]:
     return [row.key for row in rows if row.kind == kind]
 
 
-def pull(session: Session, cursor: int, limit: int = DEFAULT_PULL_LIMIT) -> PullResponse:
-    """Changes with `server_seq > cursor`, oldest first, at most `limit` of them."""
+def pull(session: Session, cursor: int, limit: int = DEFAULT_PULL_LIMIT, *,
+         rank_progress: bool = False, now: datetime | None = None) -> PullResponse:
+    """Changes with `server_seq > cursor`, oldest first, at most `limit` of them; members
+    with the figures behind their ranks as of `now` when `rank_progress` is asked for."""
     rows = list(
         session.scalars(
             select(FeedEntry)
@@ -155,7 +167,8 @@ def pull(session: Session, cursor: int, limit: int = DEFAULT_PULL_LIMIT) -> Pull
     # States are read after the feed rows, so they are never older than the row that
     # names them; a newer state is harmless because the register keeps the latest.
     members = member_states(
-        session, list(session.scalars(select(Member).where(Member.member_id.in_(_keys(rows, "member")))))
+        session, list(session.scalars(select(Member).where(Member.member_id.in_(_keys(rows, "member"))))),
+        rank_progress=rank_progress, now=now,
     )
     cards = {c.uid: c for c in session.scalars(select(Card).where(Card.uid.in_(_keys(rows, "card"))))}
     versions = [int(k) for k in _keys(rows, "program")]

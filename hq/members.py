@@ -99,24 +99,28 @@ def _profile(member: Member) -> dict[str, Any]:
     }
 
 
-def lookup_in(session: Session, member: Member, now: datetime | None = None) -> MemberLookup:
+def lookup_in(session: Session, member: Member, now: datetime | None = None, *,
+              rank_progress: bool = False) -> MemberLookup:
     """The member now: points by expiry, cards, what holds reserve and what is left to use
-    (points not yet expired, less debt and holds)."""
+    (points not yet expired, less debt and holds); with `rank_progress`, the figures
+    behind the member's rank."""
     now = now or utcnow()
     held = _held(session, member.member_id, now)
     cards = session.scalars(select(Card).where(Card.member_id == member.member_id).order_by(Card.created_at, Card.uid))
     live = live_points(session.connection(), member.member_id, now)
     return MemberLookup(
-        member=member_states(session, [member])[member.member_id],
+        member=member_states(session, [member], rank_progress=rank_progress, now=now)[member.member_id],
         cards=[card_state(c) for c in cards],
         held=held,
         available=live - member.debt - held,
     )
 
 
-def lookup(engine: Engine, member_no: str) -> MemberLookup:
+def lookup(engine: Engine, member_no: str, *, rank_progress: bool = False,
+           now: datetime | None = None) -> MemberLookup:
     with Session(read_only(engine)) as session, session.begin():
-        return lookup_in(session, _member_by_no(session, member_no))
+        return lookup_in(session, _member_by_no(session, member_no), now,
+                         rank_progress=rank_progress)
 
 
 def find_by_phone(engine: Engine, phone: str) -> list[MemberLookup]:

@@ -26,6 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -114,7 +115,12 @@ class Member(Base):
     """A member and the minimal profile HQ keeps: never a plain phone number or birth date."""
 
     __tablename__ = "members"
-    __table_args__ = (CheckConstraint("status IN ('active', 'blocked')", name="status"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'blocked')", name="status"),
+        # Who was merged into a member (their purchases count for its rank): few rows.
+        Index("ix_members_merged_into", "merged_into", postgresql_where=text("merged_into IS NOT NULL"),
+              sqlite_where=text("merged_into IS NOT NULL")),
+    )
 
     member_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     member_no: Mapped[str] = mapped_column(String(13), unique=True)

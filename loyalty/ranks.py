@@ -86,9 +86,13 @@ class RankStatus:
     next_rank: Rank | None
     # With `require = "all"` every shortfall must be made up; with "any", one of them.
     to_next: tuple[Shortfall, ...]
+    # The last day (in the program's time zone) counted as a visit: a register adding its
+    # own later sales to these figures counts a day after it as a new visit.
+    last_visit_on: date | None = None
 
 
-def _full_years(since: date, until: date) -> int:
+def full_years(since: date, until: date) -> int:
+    """Whole years of membership from `since` to `until` (an anniversary completes one)."""
     years = until.year - since.year
     if (until.month, until.day) < (since.month, since.day):
         years -= 1
@@ -128,7 +132,7 @@ def evaluate_rank(ranking: Ranking, purchases: Iterable[Purchase], *, enrolled_o
                 days.add(local_date(p.at, tz))
     spend = max(0, spend)
     visits = len(days)
-    years = _full_years(enrolled_on, local_date(as_of, tz)) if enrolled_on else 0
+    years = full_years(enrolled_on, local_date(as_of, tz)) if enrolled_on else 0
     held = ranking.ranks[0]
     for rank in ranking.ranks[1:]:
         if _qualifies(rank, spend, visits, years):
@@ -136,7 +140,24 @@ def evaluate_rank(ranking: Ranking, purchases: Iterable[Purchase], *, enrolled_o
     index = ranking.ranks.index(held)
     nxt = ranking.ranks[index + 1] if index + 1 < len(ranking.ranks) else None
     return RankStatus(rank=held, spend_yen=spend, visits=visits, years=years, next_rank=nxt,
-                      to_next=_shortfalls(nxt, spend, visits, years) if nxt else ())
+                      to_next=_shortfalls(nxt, spend, visits, years) if nxt else (),
+                      last_visit_on=max(days, default=None))
+
+
+def progress_from(ranking: Ranking, held: Rank, *, spend_yen: int, visits: int,
+                  years: int) -> RankStatus:
+    """What the rank after `held` still needs, from figures counted elsewhere (HQ's, plus
+    what a register saw since). `held` stays the rank printed even when the figures no
+    longer reach it: ranks change at HQ's evaluation, not on a receipt. Figures that
+    already meet the next rank need nothing more (HQ promotes at its next evaluation)."""
+    index = ranking.ranks.index(held)
+    nxt = ranking.ranks[index + 1] if index + 1 < len(ranking.ranks) else None
+    spend_yen = max(0, spend_yen)
+    missing: tuple[Shortfall, ...] = ()
+    if nxt is not None and not _qualifies(nxt, spend_yen, visits, years):
+        missing = _shortfalls(nxt, spend_yen, visits, years)
+    return RankStatus(rank=held, spend_yen=spend_yen, visits=visits, years=years,
+                      next_rank=nxt, to_next=missing)
 
 
 def parse_ranking(section: f.Table, rank_tables: list[f.Table]) -> Ranking:

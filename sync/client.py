@@ -507,8 +507,10 @@ class SyncClient(ChecksMixin):
         total = 0
         first_run = self.store.pull_cursor() == 0
         for _ in range(max_pages):
+            # Asking for the rank figures: an HQ from before them ignores the question.
             resp = self._request("GET", "/v1/sync/pull",
-                                 params={"cursor": self.store.pull_cursor()})
+                                 params={"cursor": self.store.pull_cursor(),
+                                         "rank_progress": "true"})
             try:
                 page = PullResponse.model_validate_json(resp.content)
             except ValidationError as exc:

@@ -126,7 +126,7 @@ class ChecksMixin:
 
     def _request_member(self, member_no: str) -> MemberLookup | None:
         try:
-            resp = self._http.get(f"/v1/members/{member_no}")
+            resp = self._http.get(f"/v1/members/{member_no}", params={"rank_progress": "true"})
         except httpx.HTTPError as exc:
             raise SyncError(unreachable(exc), retry=True) from exc
         if resp.status_code == 404:

@@ -9,13 +9,14 @@ Times are stored as UTC text and come back timezone-aware (`UTCDateTime`).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -138,6 +139,16 @@ class Member(Base):
     phone_masked: Mapped[str | None] = mapped_column(String(32))
     phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     debt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # HQ's figures behind the rank (`sync.protocol.RankProgress`), written with the ledger
+    # (only while none of the member's ops is unanswered); all None until HQ sends them.
+    rank_as_of: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    rank_spend_yen: Mapped[int | None] = mapped_column(Integer)
+    rank_visits: Mapped[int | None] = mapped_column(Integer)
+    rank_last_visit_on: Mapped[date | None] = mapped_column(Date)
+    member_since: Mapped[date | None] = mapped_column(Date)
+    # This register's last device_seq when they were written: every op of the member up
+    # to it had its answer, so HQ counted it; the ops after it are not in the figures.
+    rank_seq: Mapped[int | None] = mapped_column(Integer)
 
 
 class MemberLot(Base):

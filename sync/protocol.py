@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -260,6 +261,24 @@ class PushResponse(_Strict):
     results: list[OpResult]
 
 
+def _left_out(value: object) -> bool:
+    return value is None
+
+
+class RankProgress(_Strict):
+    """(added) The figures behind a member's rank, as HQ counted them at `as_of`: over the
+    newest program's ranking window ending then, in its time zone, the way the ranks job
+    counts them (sales less returns, every register and store; the purchases of members
+    merged into this one included). A receipt adds the register's own later sales to them.
+    """
+
+    as_of: AwareDatetime
+    spend_yen: int = Field(ge=0)  # never below zero, as the ranks job counts it
+    visits: int = Field(ge=0)  # distinct days with a sale
+    last_visit_on: date | None = None  # the newest of those days; None when there are none
+    member_since: date  # the enrolment day, for `min_years`
+
+
 class MemberState(_Strict):
     """What a register caches of a member: only what the counter needs.
 
@@ -281,6 +300,9 @@ class MemberState(_Strict):
     lots: list[LotSummary] = Field(default_factory=list)
     # Set when this member was merged into another: the register should follow it.
     merged_into: str | None = None
+    # Only sent to a register that asks for it (`rank_progress=true`) and left out of the
+    # JSON when absent: a register from before the field refuses fields it does not know.
+    rank_progress: RankProgress | None = Field(default=None, exclude_if=_left_out)
 
 
 class CardState(_Strict):

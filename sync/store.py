@@ -54,11 +54,11 @@ from sync.store_db import (
 from sync.store_holds import HoldsMixin
 from sync.store_pull import PullMixin
 from sync.store_tokens import TokenKeyView, TokensMixin
-from sync.store_views import LotView, MemberView, StoreCorrupt, StoreError
+from sync.store_views import LotView, MemberView, RankFigures, StoreCorrupt, StoreError
 
 __all__ = [
-    "LotView", "MemberView", "ParkedOp", "PendingOp", "RecordedSale", "RegisterStore", "SaleFacts", "StoreCorrupt",
-    "StoreError", "TokenKeyView", "list_cards", "migrate",
+    "LotView", "MemberView", "ParkedOp", "PendingOp", "RankFigures", "RecordedSale", "RegisterStore", "SaleFacts",
+    "StoreCorrupt", "StoreError", "TokenKeyView", "list_cards", "migrate",
 ]
 
 OVER_BALANCE = QT_TRANSLATE_NOOP("core", "ポイント残高（{balance:,} pt）を超えて利用できません")

@@ -1,9 +1,9 @@
 """Writing HQ's pull feed into the register store (part of `RegisterStore`).
 
 A page of changes and the new cursor are written in one transaction: members (with their
-lot summaries), cards, program versions and the public keys that verify member app
-tokens. A member's balance, debt and lots are replaced by HQ's only while none of the
-member's ops is still waiting for an answer.
+lot summaries and the figures behind their rank), cards, program versions and the public
+keys that verify member app tokens. A member's balance, debt, lots and rank figures are
+replaced by HQ's only while none of the member's ops is still waiting for an answer.
 
 Skipping a member that way moves the cursor past the change all the same, so the member
 is remembered as possibly behind HQ. After each pull the sync client asks which members
@@ -33,7 +33,7 @@ from sync.models import (
     RecoveryState,
     SyncState,
 )
-from sync.protocol import MemberLookup, MemberState, PullResponse
+from sync.protocol import MemberLookup, MemberState, PullResponse, RankProgress
 from sync.store_db import ReaderPool
 from sync.store_tokens import apply_token_key
 from sync.store_views import StoreError
@@ -57,7 +57,8 @@ class PullMixin:
                 raise StoreError("レジが登録されていません")
             for ch in resp.changes:
                 if ch.member is not None:
-                    written[ch.member.member_id] = self._apply_member(s, ch.member)
+                    written[ch.member.member_id] = self._apply_member(
+                        s, ch.member, state.next_device_seq - 1)
                 elif ch.card is not None:
                     uid = ch.card.uid.upper()
                     c = s.get(Card, uid)
@@ -89,8 +90,9 @@ class PullMixin:
             else:
                 self._stale_members.add(member_id)
 
-    def _apply_member(self, s: Session, ms: MemberState) -> bool:
-        """Write one member; False when its ledger was left alone (an op is unanswered)."""
+    def _apply_member(self, s: Session, ms: MemberState, last_seq: int) -> bool:
+        """Write one member; False when its ledger was left alone (an op is unanswered).
+        `last_seq` is the last device_seq this register has used."""
         m = s.get(Member, ms.member_id)
         if m is None:
             m = Member(member_id=ms.member_id, hq_balance=ms.balance, debt=ms.debt)
@@ -111,6 +113,7 @@ class PullMixin:
         s.add_all(MemberLot(member_id=ms.member_id, position=i, kind=lot.kind,
                             points=lot.points, expires_at=lot.expires_at)
                   for i, lot in enumerate(ms.lots))
+        _write_rank_figures(m, ms.rank_progress, last_seq)
         return True
 
     def _pending_count(self, s: Session, member_id: str) -> int:
@@ -157,7 +160,8 @@ class PullMixin:
         member is unanswered (the profile and cards are written anyway)."""
         ms = found.member
         with self.writing() as s:
-            fresh = self._apply_member(s, ms)
+            state = s.get(SyncState, 1)
+            fresh = self._apply_member(s, ms, state.next_device_seq - 1 if state else 0)
             for card in found.cards:
                 uid = card.uid.upper()
                 c = s.get(Card, uid)
@@ -171,6 +175,21 @@ class PullMixin:
     def forget_stale(self, member_id: str) -> None:
         """HQ does not know the member (any more): nothing to fetch for it."""
         self._stale_members.discard(member_id)
+
+
+def _write_rank_figures(m: Member, figures: RankProgress | None, last_seq: int) -> None:
+    """HQ's figures behind the member's rank, with the register's last device_seq: the
+    member has no unanswered op (the ledger rule), so HQ had every op of the member up to
+    it, and a receipt adds only the ops after it. An HQ that sends no figures (older, or
+    without ranks) clears them: the receipt then falls back to this register's record."""
+    if figures is None:
+        m.rank_as_of = m.rank_spend_yen = m.rank_visits = None
+        m.rank_last_visit_on = m.member_since = m.rank_seq = None
+        return
+    m.rank_as_of, m.rank_spend_yen, m.rank_visits = (figures.as_of, figures.spend_yen,
+                                                     figures.visits)
+    m.rank_last_visit_on, m.member_since = figures.last_visit_on, figures.member_since
+    m.rank_seq = last_seq
 
 
 # One row per member whose cached ledger does not add up; the sum is over the cached lot

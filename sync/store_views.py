@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sync.models import PENDING_STATES, parse_utc_text
 
@@ -38,6 +38,20 @@ class LotView:
 
 
 @dataclass(frozen=True)
+class RankFigures:
+    """HQ's figures behind the member's rank as last pulled (`sync.protocol.RankProgress`)
+    and `seq`, this register's last device_seq when they were written: its ops of the
+    member after it are not in them."""
+
+    as_of: datetime
+    spend_yen: int
+    visits: int
+    last_visit_on: date | None
+    member_since: date
+    seq: int
+
+
+@dataclass(frozen=True)
 class MemberView:
     member_id: str
     member_no: str
@@ -52,6 +66,7 @@ class MemberView:
     phone_hash: str | None = None
     debt: int = 0
     lots: tuple[LotView, ...] = field(default=())
+    rank_figures: RankFigures | None = None  # None until an HQ that sends them is pulled
 
     @property
     def balance(self) -> int:
@@ -74,7 +89,9 @@ _MEMBER_COLUMNS = (
     "m.member_id, m.member_no, m.display_name, m.status, m.hq_balance, "
     f"(SELECT coalesce(sum(o.points_delta), 0) FROM ops o "
     f"WHERE o.member_id = m.member_id AND o.state IN ({_PENDING_IN})), "
-    "m.kana, m.rank, m.birth_month, m.phone_masked, m.phone_hash, m.debt"
+    "m.kana, m.rank, m.birth_month, m.phone_masked, m.phone_hash, m.debt, "
+    "m.rank_as_of, m.rank_spend_yen, m.rank_visits, m.rank_last_visit_on, m.member_since, "
+    "m.rank_seq"
 )
 _BY_ID = f"SELECT {_MEMBER_COLUMNS} FROM members m WHERE m.member_id = ?"
 _BY_NO = f"SELECT {_MEMBER_COLUMNS} FROM members m WHERE m.member_no = ? ORDER BY m.member_id"
@@ -84,14 +101,25 @@ _CARD = "SELECT member_id, status FROM cards WHERE uid = ?"
 _LOTS = ("SELECT kind, points, expires_at FROM member_lots WHERE member_id = ? "
          "ORDER BY position")
 
-MemberRow = tuple[str, str, str, str, int, int, str, str, int | None, str | None, str | None, int]
+MemberRow = tuple[str, str, str, str, int, int, str, str, int | None, str | None, str | None, int,
+                  str | None, int | None, int | None, str | None, str | None, int | None]
+
+
+def _figures(row: MemberRow) -> RankFigures | None:
+    as_of, spend, visits, last_visit, since, seq = row[12:18]
+    if as_of is None or spend is None or visits is None or since is None or seq is None:
+        return None
+    at = parse_utc_text(as_of)
+    assert at is not None
+    return RankFigures(at, spend, visits, date.fromisoformat(last_visit) if last_visit else None,
+                       date.fromisoformat(since), seq)
 
 
 def _view(con: sqlite3.Connection, row: MemberRow) -> MemberView:
     lots = tuple(LotView(kind, points, parse_utc_text(expires))
                  for kind, points, expires in con.execute(_LOTS, (row[0],)))
     return MemberView(row[0], row[1], row[2], row[3], row[4], int(row[5]), row[6], row[7],
-                      row[8], row[9], row[10], row[11], lots)
+                      row[8], row[9], row[10], row[11], lots, _figures(row))
 
 
 def member_by_id(con: sqlite3.Connection, member_id: str) -> MemberView | None:

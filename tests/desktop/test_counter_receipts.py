@@ -7,6 +7,7 @@ and campaign names."""
 from __future__ import annotations
 
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,16 @@ import pytest
 from desktop.printing import PrintQueue
 from desktop.receipts import PROVISIONAL_MARK, REPRINT_MARK
 from devices.printers import FilePrinter
-from tests.desktop.counter_support import HANAKO_CARD, JIRO_CARD, TOKYO, FakeHolds
+from resources import RESOURCES
+from sync.protocol import Change, MemberState, ProgramDoc, PullResponse, RankProgress
+from tests.desktop.counter_support import (
+    HANAKO_CARD,
+    JIRO_CARD,
+    NOW,
+    TOKYO,
+    FakeHolds,
+    members,
+)
 from tests.desktop.test_counter import make_flow
 from tests.support.escpos_decode import Decoded, decode
 
@@ -138,3 +148,53 @@ def test_a_member_at_the_top_rank_gets_its_name_and_no_next_rank(till):
     t.sell("2000")  # 山田 花子 is 常連, the program's highest rank
     text = t.receipt().text
     assert "常連" in text and "次の「" not in text and "あと " not in text
+
+
+# -- what the next rank needs, from HQ's figures -----------------------------------------
+
+
+def hq_sends(t: Till, member: MemberState, progress: RankProgress,
+             program: str | None = None) -> None:
+    """A pull page with the member as an HQ that sends rank figures does (and a program)."""
+    changes = [Change(server_seq=31, kind="member",
+                      member=member.model_copy(update={"rank_progress": progress}))]
+    if program is not None:
+        changes.insert(0, Change(server_seq=30, kind="program",
+                                 program=ProgramDoc(version=2, toml=program)))
+    t.store.apply_pull(PullResponse(cursor=31, has_more=False, changes=changes))
+
+
+def test_a_member_who_shops_elsewhere_is_told_the_shortfall_hq_counts(till):
+    t = till(online=True)
+    # 鈴木 次郎 shops at other stores too: HQ counted ¥20,000 and 8 visits in the last 90
+    # days, yesterday being the last; this register has none of it.
+    jiro = members()[2]
+    hq_sends(t, jiro, RankProgress(as_of=NOW - timedelta(hours=20), spend_yen=20_000, visits=8,
+                                   last_visit_on=date(2026, 11, 9), member_since=date(2024, 5, 1)))
+    t.sell("2000", card=JIRO_CARD)
+    first = t.receipt().text
+    assert "会員ランク 会員" in " ".join(first.split())
+    assert "次の「常連」ランクまで" in first
+    # ¥30,000 or 12 visits: HQ's figures, today's visit and this sale counted.
+    assert "あと 8,000 円のお買い物" in first and "または あと 3 回のご来店" in first
+    # Again the same day: the first sale (not yet in HQ's figures) counts, today once.
+    t.sell("3000", card=JIRO_CARD)
+    second = t.receipt(count=2).text[len(first):]
+    assert "あと 5,000 円のお買い物" in second and "または あと 3 回のご来店" in second
+
+
+def test_a_next_rank_that_needs_years_of_membership_says_how_many_are_missing(till):
+    t = till(online=True)
+    toml = (RESOURCES / "programs" / "supermarket.toml").read_text(encoding="utf-8")
+    with_gold = toml.replace("version = 1", "version = 2") + (
+        '\n[[ranks]]\ncode = "gold"\nname = "ゴールド"\nmultiplier = "1.5"\n'
+        "min_spend_yen = 40000\nmin_years = 3\n")
+    # 山田 花子 (常連) enrolled in February last year: one full year on 10 November 2026.
+    hq_sends(t, members()[0], RankProgress(as_of=NOW - timedelta(days=2), spend_yen=35_000,
+                                           visits=15, last_visit_on=date(2026, 11, 8),
+                                           member_since=date(2025, 2, 1)), program=with_gold)
+    t.sell("2000")
+    text = t.receipt().text
+    assert "次の「ゴールド」ランクまで" in text
+    assert "あと 3,000 円のお買い物" in text and "あと 2 年のご継続" in text
+    assert "または" not in text  # gold needs both

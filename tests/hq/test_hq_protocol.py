@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sync.protocol import Change, MemberState, Op, TokenKey, op_hash
+from sync.protocol import Change, MemberState, Op, RankProgress, TokenKey, op_hash
 from tests.hq.hq_helpers import sale
 
 
@@ -33,3 +33,14 @@ def test_new_fields_have_defaults_and_token_keys_travel_in_changes() -> None:
     assert change.token_key == key and change.token_key.algorithm == "Ed25519"
     old_style = Change.model_validate({"server_seq": 1, "kind": "card", "card": {"uid": "04AA", "member_id": "M1", "status": "blocked"}})
     assert old_style.token_key is None
+
+
+def test_rank_progress_is_left_out_of_the_json_unless_sent() -> None:
+    # A register from before the field refuses fields it does not know, null ones too.
+    bare = MemberState(member_id="M1", member_no="2900000000018", display_name="x", status="active", balance=0)
+    assert bare.rank_progress is None and "rank_progress" not in bare.model_dump_json()
+    figures = RankProgress(as_of=datetime(2026, 11, 29, tzinfo=UTC), spend_yen=12_000, visits=3,
+                           last_visit_on=date(2026, 11, 28), member_since=date(2024, 4, 1))
+    sent = bare.model_copy(update={"rank_progress": figures})
+    assert MemberState.model_validate_json(sent.model_dump_json()) == sent
+    assert '"member_since":"2024-04-01"' in sent.model_dump_json()

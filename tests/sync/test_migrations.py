@@ -31,6 +31,7 @@ from sync.store_db import (
     writer_engine,
 )
 from tests.support.seed import NOW
+from tests.sync.test_rank_figures_cache import fill_revision_0003
 from tests.sync.test_tokens_cache import fill_revision_0002
 
 OLD_REVISIONS = all_revisions()[:-1]
@@ -80,9 +81,10 @@ def fill_revision_0001(path) -> list[Op]:
 
 
 FILLERS = {"0001": fill_revision_0001}
-# Revision 0002's upgrade (with its queued ops) is tested where its filler lives, in
-# tests/sync/test_tokens_cache.py; its filler writes fewer ops than the state table here.
-COVERED_ELSEWHERE = {"0002": fill_revision_0002}
+# Revisions 0002's and 0003's upgrades (with their queued ops) are tested where their
+# fillers live, in tests/sync/test_tokens_cache.py and test_rank_figures_cache.py; those
+# fillers write fewer ops than the state table here.
+COVERED_ELSEWHERE = {"0002": fill_revision_0002, "0003": fill_revision_0003}
 
 
 def test_every_old_revision_has_a_filler():
