@@ -26,7 +26,7 @@ from sync.protocol import (
     Op,
     OpKind,
 )
-from sync.store import RegisterStore, refusal_of
+from sync.store import RegisterStore, op_origin
 from sync.store_db import dumps_compact, write_txn
 from sync.store_views import MemberView, StoreError
 
@@ -147,15 +147,7 @@ def _record(store: RegisterStore, kind: OpKind, plan_of: Planner, *, staff_id: s
     # The sale path's transaction, on the same writer connection and lock: one writer,
     # BEGIN IMMEDIATE, and a device_seq taken and used in the same commit.
     with store._wlock, write_txn(store._wconn) as con:
-        health = con.execute("SELECT state, kept_path FROM recovery WHERE id = 1").fetchone()
-        refused = refusal_of(health[0], health[1]) if health else None
-        if refused is not None:
-            raise refused
-        state = con.execute("SELECT device_id, store_id, next_device_seq FROM sync_state "
-                            "WHERE id = 1").fetchone()
-        if state is None:
-            raise StoreError("レジが登録されていません")
-        device_id, store_id, seq = state
+        device_id, store_id, seq = op_origin(con)
         receipt_no = f"{device_id}-{seq:06d}"
         plan = plan_of(con, receipt_no)
         member_id = plan.member_id

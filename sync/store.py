@@ -141,6 +141,21 @@ def refusal_of(state: str, kept_path: str) -> StoreCorrupt | None:
     return StoreCorrupt(template.format(name=Path(kept_path).name), kept_path)
 
 
+def op_origin(con: sqlite3.Connection) -> tuple[str, str, int]:
+    """(device id, store id, device_seq) for the op about to be written in this write
+    transaction; refused while the database is being recovered or before provisioning.
+    The seq is taken and used in the same commit (the caller moves `next_device_seq`)."""
+    health = con.execute("SELECT state, kept_path FROM recovery WHERE id = 1").fetchone()
+    refused = refusal_of(health[0], health[1]) if health else None
+    if refused is not None:
+        raise refused
+    state = con.execute("SELECT device_id, store_id, next_device_seq FROM sync_state "
+                        "WHERE id = 1").fetchone()
+    if state is None:
+        raise StoreError("レジが登録されていません")
+    return str(state[0]), str(state[1]), int(state[2])
+
+
 class RegisterStore(HoldsMixin, PullMixin, TokensMixin):
     """The register database. Construct once per process; writes from one thread only.
 
@@ -380,15 +395,7 @@ class RegisterStore(HoldsMixin, PullMixin, TokensMixin):
         if local_time.tzinfo is None:
             raise ValueError("local_time must be timezone-aware")
         with self._wlock, write_txn(self._wconn) as con:
-            health = con.execute("SELECT state, kept_path FROM recovery WHERE id = 1").fetchone()
-            refused = refusal_of(health[0], health[1]) if health else None
-            if refused is not None:
-                raise refused
-            state = con.execute("SELECT device_id, store_id, next_device_seq FROM sync_state "
-                                "WHERE id = 1").fetchone()
-            if state is None:
-                raise StoreError("レジが登録されていません")
-            device_id, store_id, seq = state
+            device_id, store_id, seq = op_origin(con)
             view = store_views.member_by_id(con, member_id)
             if view is None:
                 raise StoreError("会員が見つかりません")
