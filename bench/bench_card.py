@@ -62,7 +62,7 @@ TIMEOUT = 5.0
 # taps above it. Each tap waits for pcscd to see the card leave (0.2–0.4 s), so a series
 # is also bounded in time; the figure's note says how many taps it holds.
 TAPS = 200
-QUICK_TAPS = 20
+QUICK_TAPS = 8
 SERIES_BUDGET_S = 150.0
 AID = bytes.fromhex("F0544D5255000001")
 PROFILE = CardProfile(aid=AID, file_id=b"\x01\x01", length=16)

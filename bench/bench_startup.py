@@ -159,7 +159,7 @@ def measure(homes: dict[int, Path], repeat: int, libraries: tuple[str, ...]
 
 def run(quick: bool) -> list[Figure]:
     sizes = [10_000] if quick else [10_000, 100_000, 1_000_000]
-    repeat = 2 if quick else 7
+    repeat = 1 if quick else 7
     folder = Path(tempfile.mkdtemp(prefix="tamaru-bench-startup-"))
     previous = os.environ.get("TAMARU_SECRET_STORE")
     try:

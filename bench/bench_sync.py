@@ -184,8 +184,8 @@ def fleet(folder: Path, hq_url: str, db_url: str, tokens: dict[str, str], per: i
 
 
 def run(quick: bool) -> list[Figure]:
-    sizes = [1_000, 5_000] if quick else [1_000, 10_000, 100_000]
-    registers, per = (20, 50) if quick else (200, 500)
+    sizes = [500, 2_000] if quick else [1_000, 10_000, 100_000]
+    registers, per = (10, 40) if quick else (200, 500)
     ingest_n = 2_000 if quick else 10_000
     rng = random.Random(20261122)
     cluster = PostgresCluster()
