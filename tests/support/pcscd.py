@@ -63,6 +63,9 @@ READER_NAME = f"{FRIENDLY_NAME} 00 00"
 SECOND_READER_NAME = f"{FRIENDLY_NAME} 00 01"
 
 START_TIMEOUT = 5.0
+# How long a stopped daemon's vpcd port may stay held (Linux keeps TIME_WAIT for 60 s).
+PORT_HELD_TIMEOUT = 70.0
+PORT_HELD = "Address already in use"
 STOP_TIMEOUT = 5.0
 
 
@@ -137,14 +140,30 @@ class Pcscd:
                 stale.unlink(missing_ok=True)
             binary = find_pcscd()
             assert binary is not None
-            with self.log_path.open("ab") as log:
-                self._process = subprocess.Popen(
-                    [binary, "--foreground", "--debug", "--apdu", "-c", str(self.config_dir)],
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            self._wait_ready(timeout)
+            # The vpcd driver binds its port without SO_REUSEADDR: for a while after a
+            # daemon stopped, the port can still be held (TIME_WAIT) and the reader fails
+            # to open. Start again until the port is free, for as long as TCP holds it.
+            port_deadline = time.monotonic() + PORT_HELD_TIMEOUT
+            while True:
+                started_at = self.log_path.stat().st_size if self.log_path.exists() else 0
+                with self.log_path.open("ab") as log:
+                    self._process = subprocess.Popen(
+                        [binary, "--foreground", "--debug", "--apdu", "-c", str(self.config_dir)],
+                        stdin=subprocess.DEVNULL,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                    )
+                try:
+                    self._wait_ready(timeout)
+                    return
+                except RuntimeError:
+                    if (PORT_HELD not in self._log_since(started_at)
+                            or time.monotonic() > port_deadline):
+                        raise
+                self.stop(kill=True)
+                for stale in (COMM_SOCKET, PID_FILE):
+                    stale.unlink(missing_ok=True)
+                time.sleep(1.0)
 
     def stop(self, timeout: float = STOP_TIMEOUT, *, kill: bool = False) -> None:
         """Stop the daemon (SIGTERM, or SIGKILL with ``kill``) and wait until it is gone."""
@@ -176,6 +195,14 @@ class Pcscd:
             self.replacement_name = friendly_name
         name = friendly_name or self.friendly_name
         return [f"{name} 00 00", f"{name} 00 01"]
+
+    def _log_since(self, offset: int) -> str:
+        try:
+            with self.log_path.open("rb") as log:
+                log.seek(offset)
+                return log.read().decode(errors="replace")
+        except OSError:
+            return ""
 
     def log_tail(self, lines: int = 40) -> str:
         try:
