@@ -56,8 +56,10 @@ from loyalty.message import QT_TRANSLATE_NOOP, Message
 from sync.client_checks import MAX_RESYNC_PER_ROUND, ChecksMixin, ParkedStatus
 from sync.events import EventBus
 from sync.hq_link import (
+    MAX_BACKOFF_S,
     HqAddress,
     SyncError,
+    backoff_delay,
     check_hq_url,
     detail_of,
     tls_context,
@@ -76,7 +78,7 @@ from sync.store import PendingOp, RegisterStore
 from sync.worker import StoreWorker
 
 __all__ = [
-    "MAX_RESYNC_PER_ROUND", "HoldRefused", "HqAddress", "ParkedStatus", "PushSummary",
+    "MAX_BACKOFF_S", "MAX_RESYNC_PER_ROUND", "HoldRefused", "HqAddress", "ParkedStatus", "PushSummary",
     "SyncClient", "SyncError", "backoff_delay", "check_hq_url", "tls_context", "unreachable",
 ]
 
@@ -109,7 +111,6 @@ PARKED_ALERT_S = 4 * 3600.0
 # tenth stays well under a half, so the two rules never chase each other.
 GROW_WITHIN = 0.1
 SHRINK_PAST = 0.5
-MAX_BACKOFF_S = 300.0
 POISON_LIMIT = 3
 HOLD_TIMEOUT_S = 3.0  # a customer is waiting: after this, the offline policy decides
 RETRYABLE_4XX = (408, 429)  # HQ (or a proxy) asks to come back later
@@ -161,20 +162,6 @@ class PushSummary:
     def __add__(self, other: PushSummary) -> PushSummary:
         return PushSummary(*(getattr(self, f) + getattr(other, f) for f in
                              ("sent", "applied", "duplicate", "rejected", "parked")))
-
-
-def backoff_delay(failures: int, rng: random.Random) -> float:
-    """Exponential backoff with "equal jitter": a uniform draw from the upper half of a
-    ceiling that doubles per failure (2 s, 4 s, … capped at MAX_BACKOFF_S).
-
-    Not full jitter (a draw from 0 to the ceiling): a store's registers share one
-    uplink, and full jitter sends a sizeable share of retries within a second of the
-    failure however long the outage has lasted. The lower half is never drawn, so every
-    register really waits, and the draws still spread a fleet coming back from one
-    outage over half the ceiling.
-    """
-    ceiling = min(MAX_BACKOFF_S, 2.0 ** min(max(failures, 1), 10))
-    return rng.uniform(ceiling / 2, ceiling)
 
 
 class SyncClient(ChecksMixin):

@@ -1,5 +1,6 @@
 """How a register reaches HQ: its address and token, the TLS context that verifies HQ,
-and how HQ's refusals and failures are put into words for the store.
+how HQ's refusals and failures are put into words for the store, and how long to wait
+before trying again (`backoff_delay`).
 
 Every client of HQ on the register (the sync thread, the counter's holds, member
 look-ups, the phone key) is made from the same `HqAddress` and TLS context.
@@ -8,6 +9,7 @@ look-ups, the phone key) is made from the same `HqAddress` and TLS context.
 from __future__ import annotations
 
 import functools
+import random
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,3 +133,20 @@ class SyncError(Exception):
         self.retry = retry
         self.wait_s = wait_s
         self.status = status
+
+
+MAX_BACKOFF_S = 300.0
+
+
+def backoff_delay(failures: int, rng: random.Random) -> float:
+    """Exponential backoff with "equal jitter": a uniform draw from the upper half of a
+    ceiling that doubles per failure (2 s, 4 s, … capped at MAX_BACKOFF_S).
+
+    Not full jitter (a draw from 0 to the ceiling): a store's registers share one
+    uplink, and full jitter sends a sizeable share of retries within a second of the
+    failure however long the outage has lasted. The lower half is never drawn, so every
+    register really waits, and the draws still spread a fleet coming back from one
+    outage over half the ceiling.
+    """
+    ceiling = min(MAX_BACKOFF_S, 2.0 ** min(max(failures, 1), 10))
+    return rng.uniform(ceiling / 2, ceiling)

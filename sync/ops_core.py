@@ -26,8 +26,8 @@ from sync.protocol import (
     Op,
     OpKind,
 )
-from sync.store import RegisterStore, op_origin
-from sync.store_db import dumps_compact, write_txn
+from sync.store import RegisterStore
+from sync.store_db import dumps_compact, op_origin, write_txn
 from sync.store_views import MemberView, StoreError
 
 _INSERT_OP = (

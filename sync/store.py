@@ -47,7 +47,9 @@ from sync.store_db import (
     connect,
     dumps_compact,
     migrate,
+    op_origin,
     reader_engine,
+    refusal_of,
     write_txn,
     writer_engine,
 )
@@ -62,10 +64,6 @@ __all__ = [
 ]
 
 OVER_BALANCE = QT_TRANSLATE_NOOP("core", "ポイント残高（{balance:,} pt）を超えて利用できません")
-REFUSING_MESSAGE = ("レジのデータベースが破損していたため、販売を停止しています。"
-                    "店長に連絡してください（退避したファイル: {name}）")
-REBUILDING_MESSAGE = ("データベースを復旧中です。HQ との同期が終わるまで販売できません"
-                      "（退避したファイル: {name}）")
 
 
 @dataclass(frozen=True)
@@ -132,28 +130,6 @@ def _in_chunks(con: sqlite3.Connection, sql: str, keys: list[str],
         chunk = keys[i:i + size]
         out += con.execute(sql.format(", ".join("?" * len(chunk))), chunk).fetchall()
     return out
-
-
-def refusal_of(state: str, kept_path: str) -> StoreCorrupt | None:
-    if state == "done":
-        return None
-    template = REFUSING_MESSAGE if state == "refusing" else REBUILDING_MESSAGE
-    return StoreCorrupt(template.format(name=Path(kept_path).name), kept_path)
-
-
-def op_origin(con: sqlite3.Connection) -> tuple[str, str, int]:
-    """(device id, store id, device_seq) for the op about to be written in this write
-    transaction; refused while the database is being recovered or before provisioning.
-    The seq is taken and used in the same commit (the caller moves `next_device_seq`)."""
-    health = con.execute("SELECT state, kept_path FROM recovery WHERE id = 1").fetchone()
-    refused = refusal_of(health[0], health[1]) if health else None
-    if refused is not None:
-        raise refused
-    state = con.execute("SELECT device_id, store_id, next_device_seq FROM sync_state "
-                        "WHERE id = 1").fetchone()
-    if state is None:
-        raise StoreError("レジが登録されていません")
-    return str(state[0]), str(state[1]), int(state[2])
 
 
 class RegisterStore(HoldsMixin, PullMixin, TokensMixin):

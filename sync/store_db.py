@@ -21,6 +21,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
+from sync.store_views import StoreCorrupt, StoreError
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -220,3 +222,31 @@ def write_txn(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         if con.in_transaction:
             con.execute("ROLLBACK")
         raise
+
+
+REFUSING_MESSAGE = ("レジのデータベースが破損していたため、販売を停止しています。"
+                    "店長に連絡してください（退避したファイル: {name}）")
+REBUILDING_MESSAGE = ("データベースを復旧中です。HQ との同期が終わるまで販売できません"
+                      "（退避したファイル: {name}）")
+
+
+def refusal_of(state: str, kept_path: str) -> StoreCorrupt | None:
+    if state == "done":
+        return None
+    template = REFUSING_MESSAGE if state == "refusing" else REBUILDING_MESSAGE
+    return StoreCorrupt(template.format(name=Path(kept_path).name), kept_path)
+
+
+def op_origin(con: sqlite3.Connection) -> tuple[str, str, int]:
+    """(device id, store id, device_seq) for the op about to be written in this write
+    transaction; refused while the database is being recovered or before provisioning.
+    The seq is taken and used in the same commit (the caller moves `next_device_seq`)."""
+    health = con.execute("SELECT state, kept_path FROM recovery WHERE id = 1").fetchone()
+    refused = refusal_of(health[0], health[1]) if health else None
+    if refused is not None:
+        raise refused
+    state = con.execute("SELECT device_id, store_id, next_device_seq FROM sync_state "
+                        "WHERE id = 1").fetchone()
+    if state is None:
+        raise StoreError("レジが登録されていません")
+    return str(state[0]), str(state[1]), int(state[2])
