@@ -1,4 +1,5 @@
-"""Register test data: a pull page as HQ would send it, and a seeded register store."""
+"""Register test data: a pull page as HQ would send it, a seeded register store, and an
+empty register database at an older schema revision."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from resources import RESOURCES
 from sync.phone import phone_lookup_hash
 from sync.protocol import CardState, Change, LotSummary, MemberState, ProgramDoc, PullResponse
 from sync.store import RegisterStore
+from sync.store_db import connect, migrate, writer_engine
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = datetime(2026, 11, 22, 10, 30, tzinfo=TOKYO)
@@ -50,3 +52,12 @@ def seeded_store(path: Path) -> RegisterStore:
     store.initialise("R01", "S001")
     store.apply_pull(seed_page())
     return store
+
+
+def build_at(path: Path, revision: str) -> None:
+    """An empty register database at schema `revision`, as that build created it."""
+    con = connect(path)
+    engine = writer_engine(con)
+    migrate(engine, revision)
+    engine.dispose()
+    con.close()

@@ -24,26 +24,15 @@ from sync.store import RegisterStore
 from sync.store_db import (
     SchemaError,
     all_revisions,
-    connect,
     current_revision,
     head_revision,
-    migrate,
-    writer_engine,
 )
-from tests.support.seed import NOW
+from tests.support.seed import NOW, build_at
 from tests.sync.test_rank_figures_cache import fill_revision_0003
 from tests.sync.test_tokens_cache import fill_revision_0002
 
 OLD_REVISIONS = all_revisions()[:-1]
 STATES = ["applied", "rejected", "queued", "sent", "queued", "queued"]
-
-
-def build_at(path, revision):
-    con = connect(path)
-    engine = writer_engine(con)
-    migrate(engine, revision)
-    engine.dispose()
-    con.close()
 
 
 def make_op(seq: int, earned: int) -> Op:

@@ -18,8 +18,8 @@ from resources import RESOURCES
 from sync.models import Base
 from sync.protocol import Change, MemberLookup, Op, OpResult, PullResponse, RankProgress
 from sync.store import RankFigures, RegisterStore
-from sync.store_db import connect, current_revision, head_revision, migrate, writer_engine
-from tests.support.seed import NOW, yamada
+from sync.store_db import current_revision, head_revision
+from tests.support.seed import NOW, build_at, yamada
 
 AS_OF = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
 
@@ -125,11 +125,7 @@ def fill_revision_0003(path) -> list[Op]:
 
 def test_upgrade_from_0003_keeps_queued_ops_and_adds_empty_rank_figures(tmp_path):
     path = tmp_path / "register.db"
-    con = connect(path)
-    engine = writer_engine(con)
-    migrate(engine, "0003")
-    engine.dispose()
-    con.close()
+    build_at(path, "0003")
     ops = fill_revision_0003(path)
     store = RegisterStore(path)
     try:

@@ -18,7 +18,8 @@ from resources import RESOURCES
 from sync.models import Base
 from sync.protocol import Change, Op, PullResponse, TokenKey
 from sync.store import RegisterStore
-from sync.store_db import connect, current_revision, head_revision, migrate, writer_engine
+from sync.store_db import current_revision, head_revision
+from tests.support.seed import build_at
 
 T0 = datetime(2026, 11, 10, 1, 0, tzinfo=UTC)
 
@@ -112,11 +113,7 @@ def fill_revision_0002(path) -> list[Op]:
 
 def test_upgrade_from_0002_keeps_queued_ops_and_adds_the_token_cache(tmp_path):
     path = tmp_path / "register.db"
-    con = connect(path)
-    engine = writer_engine(con)
-    migrate(engine, "0002")
-    engine.dispose()
-    con.close()
+    build_at(path, "0002")
     ops = fill_revision_0002(path)
     store = RegisterStore(path)
     try:

@@ -38,14 +38,12 @@ from sync.protocol import op_hash
 from sync.recovery import open_checked
 from sync.store_db import (
     all_revisions,
-    connect,
     current_revision,
     head_revision,
-    migrate,
-    writer_engine,
 )
 from sync.worker import StoreWorker
 from tests.support.hq_process import HqProcess
+from tests.support.seed import build_at
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -80,11 +78,7 @@ def raw_0001(home: Path, sales: int = 24) -> OldRegister:
     """Revision 0001 by Alembic, then the rows the skeleton's store wrote, by hand."""
     home.mkdir(parents=True)
     db = home / "register.db"
-    con = connect(db)
-    engine = writer_engine(con)
-    migrate(engine, "0001")
-    engine.dispose()
-    con.close()
+    build_at(db, "0001")
     members = [m for m in DEMO_MEMBERS]
     start = datetime(2026, 11, 21, 9, 0, tzinfo=TOKYO)
     ops = []
