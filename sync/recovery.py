@@ -22,6 +22,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 
+from loyalty.message import QT_TRANSLATE_NOOP, Message
 from sync.audit import STORE_CORRUPT, STORE_RECOVERED, append_audit
 from sync.models import OutboxOp, ReceiptRecord, RecoveryState, SyncState
 from sync.protocol import Op, SalePayload
@@ -37,7 +38,10 @@ __all__ = [
 ]
 
 SIDE_FILES = ("-wal", "-shm", "-journal")
-LOCKED_MESSAGE = "レジのデータベースを別のプログラムが使用中です。レジを再起動してください"
+LOCKED_MESSAGE = QT_TRANSLATE_NOOP(
+    "core", "レジのデータベースを別のプログラムが使用中です。レジを再起動してください")
+NOT_MOVED_ASIDE = QT_TRANSLATE_NOOP(
+    "core", "レジのデータベースが破損しており、退避もできませんでした。店長に連絡してください（{error}）")
 
 
 def check_database(path: Path, *, quick: bool = False,
@@ -137,9 +141,7 @@ def open_checked(path: Path, *, quick: bool | None = None,
     try:
         kept = move_aside(path, now)
     except OSError as exc:
-        raise StoreCorrupt(
-            "レジのデータベースが破損しており、退避もできませんでした。店長に連絡してください"
-            f"（{exc}）", None) from exc
+        raise StoreCorrupt(Message(NOT_MOVED_ASIDE, error=str(exc)), None) from exc
     store = RegisterStore(path)
     with store.writing() as s:
         s.merge(RecoveryState(id=1, state="refusing", reason="; ".join(problems)[:2000],

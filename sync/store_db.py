@@ -21,6 +21,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
+from loyalty.message import QT_TRANSLATE_NOOP, Message
 from sync.store_views import StoreCorrupt, StoreError
 
 if TYPE_CHECKING:
@@ -224,17 +225,17 @@ def write_txn(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         raise
 
 
-REFUSING_MESSAGE = ("レジのデータベースが破損していたため、販売を停止しています。"
-                    "店長に連絡してください（退避したファイル: {name}）")
-REBUILDING_MESSAGE = ("データベースを復旧中です。HQ との同期が終わるまで販売できません"
-                      "（退避したファイル: {name}）")
+REFUSING_MESSAGE = QT_TRANSLATE_NOOP("core", "レジのデータベースが破損していたため、販売を停止しています。"
+                                     "店長に連絡してください（退避したファイル: {name}）")
+REBUILDING_MESSAGE = QT_TRANSLATE_NOOP("core", "データベースを復旧中です。HQ との同期が終わるまで販売できません"
+                                       "（退避したファイル: {name}）")
 
 
 def refusal_of(state: str, kept_path: str) -> StoreCorrupt | None:
     if state == "done":
         return None
     template = REFUSING_MESSAGE if state == "refusing" else REBUILDING_MESSAGE
-    return StoreCorrupt(template.format(name=Path(kept_path).name), kept_path)
+    return StoreCorrupt(Message(template, name=Path(kept_path).name), kept_path)
 
 
 def op_origin(con: sqlite3.Connection) -> tuple[str, str, int]:

@@ -307,7 +307,7 @@
         <translation>Cancel POS sale (Esc)</translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+81"/>
         <source>最大 {points} pt（{why}）</source>
         <translation>Up to {points} pt ({why})</translation>
     </message>
@@ -2142,7 +2142,7 @@
 <context>
     <name>Screens</name>
     <message>
-        <location filename="../../desktop/screens/counter.py" line="-356"/>
+        <location filename="../../desktop/screens/counter.py" line="-368"/>
         <source>レジ</source>
         <translation>Counter</translation>
     </message>
@@ -3346,7 +3346,7 @@ TEL 03-3461-0925</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location filename="../../sync/hq_link.py" line="+70"/>
+        <location filename="../../sync/hq_link.py" line="+72"/>
         <source>HQ の証明書を確認できません。HQ のアドレスと、本部独自の証明書なら設定の hq.ca_file を確認してください</source>
         <translation>HQ&apos;s certificate cannot be verified. Check the HQ address and, for head office&apos;s own certificate, the hq.ca_file setting</translation>
     </message>
@@ -4094,7 +4094,7 @@ TEL 03-3461-0925</translation>
         <translation>HQ has register {device} in store {store} (entered: {entered}). Check the store code. The code is now used up, so ask HQ for a new one</translation>
     </message>
     <message>
-        <location filename="../../sync/client.py" line="+87"/>
+        <location filename="../../sync/client.py" line="+89"/>
         <source>HQ がエラーを返しました（{status}）</source>
         <translation>HQ answered with an error ({status})</translation>
     </message>
@@ -4209,7 +4209,7 @@ TEL 03-3461-0925</translation>
         <translation>Locked after repeated wrong PINs. Unlocks in {minutes} min (a manager can unlock it sooner)</translation>
     </message>
     <message>
-        <location filename="../../sync/store.py" line="+64"/>
+        <location filename="../../sync/store.py" line="+66"/>
         <location filename="../../loyalty/redeeming.py" line="-2"/>
         <source>ポイント残高（{balance:,} pt）を超えて利用できません</source>
         <translation>Cannot use more than the balance ({balance:,} pt)</translation>
@@ -4293,6 +4293,26 @@ TEL 03-3461-0925</translation>
         <location line="+1"/>
         <source>ポイントは {points:,} pt 単位で利用できます</source>
         <translation>Points are used in steps of {points:,} pt</translation>
+    </message>
+    <message>
+        <location filename="../../sync/recovery.py" line="+41"/>
+        <source>レジのデータベースを別のプログラムが使用中です。レジを再起動してください</source>
+        <translation>Another program is using the register&apos;s database. Restart the register</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>レジのデータベースが破損しており、退避もできませんでした。店長に連絡してください（{error}）</source>
+        <translation>The register&apos;s database is damaged and could not be moved aside. Call the store manager ({error})</translation>
+    </message>
+    <message>
+        <location filename="../../sync/store_db.py" line="+228"/>
+        <source>レジのデータベースが破損していたため、販売を停止しています。店長に連絡してください（退避したファイル: {name}）</source>
+        <translation>Sales are stopped: the register&apos;s database was damaged. Call the store manager (file kept aside: {name})</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>データベースを復旧中です。HQ との同期が終わるまで販売できません（退避したファイル: {name}）</source>
+        <translation>The database is being restored. Sales resume once sync with HQ has finished (file kept aside: {name})</translation>
     </message>
 </context>
 </TS>

@@ -142,3 +142,18 @@ def test_sentences_the_core_fills_in_are_translated_with_their_values(english):
     locked = StaffBook._locked_message(now + timedelta(minutes=14, seconds=30), now)
     assert i18n.core(locked) == "Locked after repeated wrong PINs. Unlocks in 15 min " \
                                 "(a manager can unlock it sooner)"
+
+
+def test_a_damaged_database_is_explained_in_english_with_the_kept_file(english):
+    """The refusal a corrupt register database brings (sync.store_db) names the file kept
+    aside in either language."""
+    from sync.store_db import refusal_of
+
+    refused = refusal_of("refusing", "/var/lib/tamaru/register.db.corrupt-20261207T0100Z")
+    assert refused is not None and "販売を停止しています" in str(refused)
+    assert i18n.core(refused) == ("Sales are stopped: the register's database was damaged. "
+                                  "Call the store manager (file kept aside: "
+                                  "register.db.corrupt-20261207T0100Z)")
+    rebuilding = refusal_of("rebuilding", "/x/register.db.corrupt-1")
+    assert i18n.core(rebuilding).startswith("The database is being restored")
+    assert refusal_of("done", "/x/register.db.corrupt-1") is None
