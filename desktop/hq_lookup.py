@@ -18,6 +18,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from loyalty.message import QT_TRANSLATE_NOOP, Message
 from sync.client import check_hq_url, tls_context
 from sync.ops import normalize_receipt_no
 from sync.protocol import HistoryPage, MemberLookup, SaleLookup, StoreSummary
@@ -27,6 +28,7 @@ NO_MEMBER = "本部にこの会員の記録がありません"
 NO_SALE = "本部にこの取引の記録がありません（この店舗の取引でないか、まだ本部に届いていません）"
 SALE_REFUSED = "この取引は本部で受け付けられなかったため、返品のポイント処理はできません"
 BAD_PERIOD = "集計期間の指定が正しくありません"
+HQ_LOOKUP_ERROR = QT_TRANSLATE_NOOP("core", "本部がエラーを返しました（{status}）")
 _Model = TypeVar("_Model", bound=BaseModel)
 
 
@@ -66,7 +68,7 @@ class HqLookup:
         if resp.status_code == 422 and invalid is not None:
             raise HqLookupError(invalid, offline=False)
         if resp.status_code != 200:
-            raise HqLookupError(f"本部がエラーを返しました（{resp.status_code}）",
+            raise HqLookupError(Message(HQ_LOOKUP_ERROR, status=resp.status_code),
                                 offline=resp.status_code >= 500)
         return resp.content
 

@@ -22,9 +22,9 @@ from typing import Literal
 import httpx
 from pydantic import ValidationError
 
-from desktop.flows.messages import QT_TRANSLATE_NOOP, Message
 from desktop.secrets import StoredToken, save_token
 from desktop.settings import Settings
+from loyalty.message import QT_TRANSLATE_NOOP, Message
 from sync.client import check_hq_url, tls_context
 from sync.protocol import ActivateResponse
 
@@ -35,6 +35,12 @@ Reason = Literal["input", "url", "unknown_code", "expired_code", "used_code", "s
                  "unreachable", "tls", "server", "answer", "local_database"]
 
 # What the installer is told (translated on screen through the "core" context).
+HTTP_LOCAL_ONLY = QT_TRANSLATE_NOOP(
+    "core", "HQ の URL は https:// で指定してください（{url}）。HTTP はこの PC 上の HQ（127.0.0.1）にだけ使えます")
+REGISTER_NO = QT_TRANSLATE_NOOP("core", "レジ番号")
+STORE_CODE = QT_TRANSLATE_NOOP("core", "店舗コード")
+BAD_ID = QT_TRANSLATE_NOOP(
+    "core", "{what}「{value}」は使えません: 英数字と - _ . の 64 文字以内で入力してください")
 ASK_NEW_CODE = QT_TRANSLATE_NOOP("core", "本部に新しいコードを発行してもらってください（tamaru-hq provision）")
 OTHER_REGISTERS_DATA = QT_TRANSLATE_NOOP(
     "core", "この PC のレジデータはレジ {found}（店舗 {store}）のものです。レジ {device} として"
@@ -89,15 +95,13 @@ def normalize_url(text: str) -> str:
     try:
         return check_hq_url(text)
     except ValueError as exc:
-        raise ProvisioningError(
-            f"{exc}。HTTP はこの PC 上の HQ（127.0.0.1）にだけ使えます", "url") from exc
+        raise ProvisioningError(Message(HTTP_LOCAL_ONLY, url=text), "url") from exc
 
 
 def check_id(what: str, value: str) -> str:
     value = value.strip()
     if not ID_RE.fullmatch(value):
-        raise ProvisioningError(
-            f"{what}「{value}」は使えません: 英数字と - _ . の 64 文字以内で入力してください", "input")
+        raise ProvisioningError(Message(BAD_ID, what=what, value=value), "input")
     return value
 
 
@@ -169,9 +173,9 @@ def activate(hq_url: str, device_id: str, code: str, *, store_id: str | None = N
     installed in the wrong shop is caught here, before it sells anything.
     """
     url = normalize_url(hq_url)
-    device_id = check_id("レジ番号", device_id)
+    device_id = check_id(REGISTER_NO, device_id)
     if store_id is not None:
-        store_id = check_id("店舗コード", store_id)
+        store_id = check_id(STORE_CODE, store_id)
     code = code.strip()
     if not code or len(code) > 64:
         raise ProvisioningError("プロビジョニングコードを入力してください（例: 7KQ2-M9XD-4TRA）",
@@ -234,7 +238,7 @@ def provision(home: Path, hq_url: str, device_id: str, code: str, *,
               store_id: str | None = None, ca_file: Path | None = None,
               transport: httpx.BaseTransport | None = None) -> Activation:
     """The whole first run: check this PC's data, activate, save. Used by the screen."""
-    device_id = check_id("レジ番号", device_id)
+    device_id = check_id(REGISTER_NO, device_id)
     if store_id is not None and store_id.strip() == "":
         store_id = None
     check_local_identity(home, device_id, store_id.strip() if store_id else None)

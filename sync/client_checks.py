@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING
 import httpx
 from pydantic import ValidationError
 
+from loyalty.message import QT_TRANSLATE_NOOP, Message
 from sync.events import EventBus
 from sync.hq_link import SyncError, detail_of, unreachable
 from sync.protocol import MAX_PUSH_BATCH, MemberLookup, OpResult
 from sync.store import ParkedOp, RegisterStore
 from sync.worker import StoreWorker
 
+BAD_LOOKUP_ANSWER = QT_TRANSLATE_NOOP("core", "HQ の応答が不正です（{status}: {detail}）")
 log = logging.getLogger(__name__)
 
 MAX_RESYNC_PER_ROUND = 50
@@ -132,7 +134,8 @@ class ChecksMixin:
         if resp.status_code == 404:
             return None  # renumbered or merged away: the feed brings what replaced it
         if resp.status_code != 200:
-            raise SyncError(f"HQ の応答が不正です（{resp.status_code}: {detail_of(resp)}）",
+            raise SyncError(Message(BAD_LOOKUP_ANSWER, status=resp.status_code,
+                                    detail=detail_of(resp)),
                             retry=resp.status_code not in (401, 403), status=resp.status_code)
         try:
             return MemberLookup.model_validate_json(resp.content)

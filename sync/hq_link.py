@@ -37,7 +37,7 @@ def check_hq_url(url: str) -> str:
         return url.rstrip("/")
     if parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1"):
         return url.rstrip("/")
-    raise ValueError(f"HQ の URL は https:// で指定してください（{url}）")
+    raise ValueError(Message(HTTPS_ONLY, url=url))
 
 
 def tls_context(url: str, ca_file: Path | str | None = None) -> ssl.SSLContext:
@@ -73,6 +73,7 @@ CERT_UNTRUSTED = QT_TRANSLATE_NOOP(
     "core", "HQ の証明書を確認できません。HQ のアドレスと、本部独自の証明書なら設定の hq.ca_file "
     "を確認してください")
 UNREACHABLE = QT_TRANSLATE_NOOP("core", "HQ に接続できません（{error}）")
+HTTPS_ONLY = QT_TRANSLATE_NOOP("core", "HQ の URL は https:// で指定してください（{url}）")
 
 
 def unreachable(exc: BaseException) -> str:

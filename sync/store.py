@@ -64,6 +64,7 @@ __all__ = [
 ]
 
 OVER_BALANCE = QT_TRANSLATE_NOOP("core", "ポイント残高（{balance:,} pt）を超えて利用できません")
+OTHER_REGISTERS_DB = QT_TRANSLATE_NOOP("core", "このデータベースはレジ {device}（店舗 {store}）のものです")
 
 
 @dataclass(frozen=True)
@@ -200,9 +201,8 @@ class RegisterStore(HoldsMixin, PullMixin, TokensMixin):
                 s.add(SyncState(id=1, device_id=device_id, store_id=store_id,
                                 next_device_seq=1, pull_cursor=0))
             elif (row.device_id, row.store_id) != (device_id, store_id):
-                raise StoreError(
-                    f"このデータベースはレジ {row.device_id}（店舗 {row.store_id}）のものです"
-                )
+                raise StoreError(Message(OTHER_REGISTERS_DB, device=row.device_id,
+                                         store=row.store_id))
 
     def refusal(self) -> StoreCorrupt | None:
         """Why this register must not sell now (its database is being recovered), or None."""

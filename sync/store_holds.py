@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from loyalty.message import QT_TRANSLATE_NOOP, Message
 from sync.models import PENDING_STATES, Hold
 from sync.store_views import StoreError
 
@@ -39,7 +40,12 @@ def _view(h: Hold) -> HoldView:
 
 
 _PENDING_IN = ", ".join(f"'{state}'" for state in PENDING_STATES)
-_STATE_NAMES = {"posted": "確定済み", "voided": "取消済み", "expired": "期限切れ"}
+_STATE_NAMES = {"posted": QT_TRANSLATE_NOOP("core", "確定済み"),
+                "voided": QT_TRANSLATE_NOOP("core", "取消済み"),
+                "expired": QT_TRANSLATE_NOOP("core", "期限切れ")}
+HOLD_NOT_FOUND = QT_TRANSLATE_NOOP("core", "ポイントの取り置きが見つかりません")
+HOLD_ALREADY = QT_TRANSLATE_NOOP("core", "このポイントの取り置きは{state}です")
+HOLD_EXPIRED = QT_TRANSLATE_NOOP("core", "ポイントの取り置きの期限が切れています")
 
 
 class HoldsMixin:
@@ -111,12 +117,11 @@ class HoldsMixin:
         with self.writing() as s:
             h = s.get(Hold, hold_id)
             if h is None:
-                raise StoreError("ポイントの取り置きが見つかりません")
+                raise StoreError(HOLD_NOT_FOUND)
             if h.state == state and h.op_id == op_id:
                 return _view(h)  # the same answer again, e.g. a retried call
             if h.state != "pending":
-                raise StoreError(
-                    f"このポイントの取り置きは{_STATE_NAMES.get(h.state, h.state)}です")
+                raise StoreError(Message(HOLD_ALREADY, state=_STATE_NAMES.get(h.state, h.state)))
             expired = state == "posted" and h.expires_at <= now
             if expired:
                 # Kept as expired (the commit below), then refused: HQ has let it go too.
@@ -125,7 +130,7 @@ class HoldsMixin:
                 h.state, h.updated_at, h.op_id = state, now, op_id
             view = _view(h)
         if expired:
-            raise StoreError("ポイントの取り置きの期限が切れています")
+            raise StoreError(HOLD_EXPIRED)
         return view
 
     def post_hold(self, hold_id: str, op_id: str, *, now: datetime | None = None) -> HoldView:

@@ -4035,6 +4035,26 @@ TEL 03-3461-0925</translation>
     </message>
     <message>
         <location filename="../../desktop/provisioning.py" line="+38"/>
+        <source>HQ の URL は https:// で指定してください（{url}）。HTTP はこの PC 上の HQ（127.0.0.1）にだけ使えます</source>
+        <translation>Give HQ&apos;s URL with https:// ({url}). Plain HTTP is only for an HQ on this PC (127.0.0.1)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>レジ番号</source>
+        <translation>Register number</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>店舗コード</source>
+        <translation>Store code</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{what}「{value}」は使えません: 英数字と - _ . の 64 文字以内で入力してください</source>
+        <translation>{what} &quot;{value}&quot; cannot be used: use up to 64 letters, digits, - _ or .</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>本部に新しいコードを発行してもらってください（tamaru-hq provision）</source>
         <translation>ask HQ for a new code (tamaru-hq provision)</translation>
     </message>
@@ -4139,6 +4159,11 @@ TEL 03-3461-0925</translation>
         <translation>Cannot reach HQ ({error})</translation>
     </message>
     <message>
+        <location line="+1"/>
+        <source>HQ の URL は https:// で指定してください（{url}）</source>
+        <translation>Give HQ&apos;s URL with https:// ({url})</translation>
+    </message>
+    <message>
         <location filename="../../sync/ops.py" line="+55"/>
         <source>残高（{balance:,} pt）を超えて減らせません</source>
         <translation>Cannot take away more than the balance ({balance:,} pt)</translation>
@@ -4213,6 +4238,11 @@ TEL 03-3461-0925</translation>
         <location filename="../../loyalty/redeeming.py" line="-2"/>
         <source>ポイント残高（{balance:,} pt）を超えて利用できません</source>
         <translation>Cannot use more than the balance ({balance:,} pt)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>このデータベースはレジ {device}（店舗 {store}）のものです</source>
+        <translation>This database belongs to register {device} (store {store})</translation>
     </message>
     <message>
         <location filename="../../loyalty/basket.py" line="-7"/>
@@ -4313,6 +4343,46 @@ TEL 03-3461-0925</translation>
         <location line="+2"/>
         <source>データベースを復旧中です。HQ との同期が終わるまで販売できません（退避したファイル: {name}）</source>
         <translation>The database is being restored. Sales resume once sync with HQ has finished (file kept aside: {name})</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/hq_lookup.py" line="+31"/>
+        <source>本部がエラーを返しました（{status}）</source>
+        <translation>HQ answered with an error ({status})</translation>
+    </message>
+    <message>
+        <location filename="../../sync/client_checks.py" line="+25"/>
+        <source>HQ の応答が不正です（{status}: {detail}）</source>
+        <translation>Invalid answer from HQ ({status}: {detail})</translation>
+    </message>
+    <message>
+        <location filename="../../sync/store_holds.py" line="+43"/>
+        <source>確定済み</source>
+        <translation>already posted</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>取消済み</source>
+        <translation>already voided</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>期限切れ</source>
+        <translation>expired</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ポイントの取り置きが見つかりません</source>
+        <translation>The points hold was not found</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>このポイントの取り置きは{state}です</source>
+        <translation>This points hold is {state}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ポイントの取り置きの期限が切れています</source>
+        <translation>The points hold has expired</translation>
     </message>
 </context>
 </TS>

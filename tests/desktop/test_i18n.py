@@ -157,3 +157,20 @@ def test_a_damaged_database_is_explained_in_english_with_the_kept_file(english):
     rebuilding = refusal_of("rebuilding", "/x/register.db.corrupt-1")
     assert i18n.core(rebuilding).startswith("The database is being restored")
     assert refusal_of("done", "/x/register.db.corrupt-1") is None
+
+
+def test_refusals_at_provisioning_and_holds_reach_english(english):
+    """Sentences with values made outside the screens: an http:// HQ refused at
+    provisioning, a bad register number, a hold already posted."""
+    from desktop.provisioning import ProvisioningError, check_id, normalize_url
+    from sync.store_holds import _STATE_NAMES, HOLD_ALREADY
+
+    with pytest.raises(ProvisioningError) as plain:
+        normalize_url("http://hq.example.co.jp")
+    assert i18n.core(plain.value).startswith("Give HQ's URL with https:// (http://hq.example")
+    with pytest.raises(ProvisioningError) as bad:
+        check_id("レジ番号", "R 01")
+    assert i18n.core(bad.value) == 'Register number "R 01" cannot be used: use up to 64 ' \
+                                   "letters, digits, - _ or ."
+    held = Message(HOLD_ALREADY, state=_STATE_NAMES["posted"])
+    assert i18n.core(held) == "This points hold is already posted"
