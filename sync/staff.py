@@ -26,6 +26,8 @@ from sync.store_views import StoreError
 
 MIN_PIN, MAX_PIN = 4, 8
 WRONG_PIN = "スタッフ番号または暗証番号が違います"
+PIN_SHAPE = QT_TRANSLATE_NOOP("core", "暗証番号は{low}〜{high}桁の数字にしてください")
+NO_SUCH_STAFF = QT_TRANSLATE_NOOP("core", "スタッフ {staff_id} は登録されていません")
 LOCKED = QT_TRANSLATE_NOOP(
     "core", "暗証番号を続けて間違えたためロックされています。{minutes}分後に解除されます"
     "（店長が解除することもできます）")
@@ -56,7 +58,7 @@ def _view(row: Staff) -> StaffView:
 
 def _check_pin(pin: str) -> None:
     if not (pin.isascii() and pin.isdigit() and MIN_PIN <= len(pin) <= MAX_PIN):
-        raise StaffError(f"暗証番号は{MIN_PIN}〜{MAX_PIN}桁の数字にしてください")
+        raise StaffError(Message(PIN_SHAPE, low=MIN_PIN, high=MAX_PIN))
 
 
 class StaffBook:
@@ -155,7 +157,7 @@ class StaffBook:
         with self.store.writing() as s:
             row = s.get(Staff, staff_id)
             if row is None:
-                raise StaffError(f"スタッフ {staff_id} は登録されていません")
+                raise StaffError(Message(NO_SUCH_STAFF, staff_id=staff_id))
             row.failed_attempts, row.locked_until, row.updated_at = 0, None, now
             audit.append_audit(s, audit.STAFF_UNLOCKED, at=now, staff_id=manager_id,
                                detail={"staff_id": staff_id})

@@ -4230,6 +4230,16 @@ TEL 03-3461-0925</translation>
     </message>
     <message>
         <location filename="../../sync/staff.py" line="+29"/>
+        <source>暗証番号は{low}〜{high}桁の数字にしてください</source>
+        <translation>The PIN must be {low} to {high} digits</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>スタッフ {staff_id} は登録されていません</source>
+        <translation>Staff {staff_id} is not registered</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>暗証番号を続けて間違えたためロックされています。{minutes}分後に解除されます（店長が解除することもできます）</source>
         <translation>Locked after repeated wrong PINs. Unlocks in {minutes} min (a manager can unlock it sooner)</translation>
     </message>
