@@ -49,7 +49,7 @@ OPS ?= 400
 chaos: bootstrap-test
 	TAMARU_CHAOS_SEEDS="$(SEEDS)" TAMARU_CHAOS_OPS=$(OPS) $(VENV)/pytest -s tests/reliability/test_chaos.py
 
-# Every benchmark in bench/, written to docs/benchmarks.md: about 45 minutes on 2 cores, 22 of
+# Every benchmark in bench/, written to docs/benchmarks.md: about 40 minutes on 2 cores, 22 of
 # them bench_sync's drain and fleet, 8 bench_card's taps. `make bench BENCH="bench_sync bench_startup"` re-measures
 # some and keeps the others' figures; `BENCH_ARGS=--quick` is a smoke run that writes nothing.
 BENCH ?=
