@@ -96,7 +96,7 @@ class Reg:
         program = self.store.program()
         member = self.store.member(member_id)
         assert program is not None and member is not None, "pull first"
-        q = quote_sale(program, amount, member=MemberContext(balance=member.balance))
+        q = quote_sale(program, amount, at=NOW, member=MemberContext(balance=member.balance))
 
         def receipt(facts):
             return receipt_to_dict(build_sale_receipt(facts, store_name="テスト店", footer="",
